@@ -1,0 +1,3 @@
+from scheduler.cli import cli
+
+cli(prog_name="danvan")

@@ -1,0 +1,153 @@
+"""The `danvan` command line: parse arguments, call one library function, print.
+
+Heavy modules (Pillow, APScheduler) are imported inside the commands that need them so that
+`danvan --help` and `danvan log` start quickly.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from scheduler import __version__
+from scheduler.errors import DanvanError, InputError, UnreadableFileError
+
+F = TypeVar("F", bound=Callable[..., Any])
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+def config_option(command: F) -> F:
+    """-c/--config on every command (also accepted before the command name)."""
+    return click.option(
+        "-c",
+        "--config",
+        "config_path",
+        metavar="PATH",
+        default=None,
+        help="Tệp cấu hình (mặc định: $DANVAN_CONFIG, ./config.yaml, rồi ./config.example.yaml).",
+    )(command)
+
+
+def fail(message: str, code: int) -> NoReturn:
+    click.echo(f"Lỗi: {message}", err=True)
+    sys.exit(code)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn the product's named exceptions into one Vietnamese message and an exit code, once, here."""
+    try:
+        yield
+    except InputError as exc:
+        for problem in exc.problems:
+            click.echo(problem.format(), err=True)
+        fail("cấu hình hoặc danh sách khẩu hiệu có lỗi; chạy 'danvan check' để xem toàn bộ", EXIT_USAGE)
+    except UnreadableFileError as exc:
+        fail(str(exc), EXIT_USAGE)
+    except DanvanError as exc:
+        fail(str(exc), EXIT_PROBLEMS)
+
+
+def config_path_of(ctx: click.Context, given: str | None) -> Path:
+    from scheduler.project import resolve_config_path
+
+    return resolve_config_path(given or (ctx.obj or {}).get("config_path"))
+
+
+@click.group(context_settings=CONTEXT_SETTINGS)
+@click.version_option(__version__, prog_name="danvan")
+@config_option
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None) -> None:
+    """danvan: đăng khẩu hiệu của kế hoạch Dân vận thành thẻ ảnh lên Trang Facebook và Zalo OA theo lịch.
+
+    \b
+    Bắt đầu:
+      danvan check              kiểm tra config.yaml và slogans.yaml
+      danvan preview -o thu-xem xem trước các thẻ ảnh sẽ đăng
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["config_path"] = config_path
+
+
+@cli.command()
+@config_option
+@click.pass_context
+def check(ctx: click.Context, config_path: str | None) -> None:
+    """Kiểm tra tệp cấu hình và tệp khẩu hiệu; in mỗi vấn đề một dòng: TỆP:DÒNG:CỘT: error|warning: ...
+
+    Mã thoát: 0 không có lỗi (có thể có cảnh báo), 1 có lỗi, 2 không đọc được tệp.
+    """
+    from scheduler.validate import check_project
+
+    with user_errors():
+        path = config_path_of(ctx, config_path)
+        result = check_project(path)
+    for problem in result.problems:
+        click.echo(problem.format())
+    click.echo(_check_summary(result.errors, result.warnings), err=True)
+    sys.exit(result.exit_code)
+
+
+def _check_summary(errors: int, warnings: int) -> str:
+    if not errors and not warnings:
+        return "Không có lỗi hay cảnh báo nào."
+    return f"{errors} lỗi, {warnings} cảnh báo."
+
+
+@cli.command()
+@config_option
+@click.option("--slogan", "slogan_id", metavar="ID", help="Chỉ vẽ khẩu hiệu có mã này.")
+@click.option("--channel", "channel_name", metavar="NAME", help="Dùng mẫu thẻ của kênh này.")
+@click.option("-o", "--output", "output", required=True, type=click.Path(file_okay=False), help="Thư mục ghi thẻ ảnh.")
+@click.pass_context
+def preview(
+    ctx: click.Context, config_path: str | None, slogan_id: str | None, channel_name: str | None, output: str
+) -> None:
+    """Vẽ thẻ ảnh vào thư mục OUTPUT mà không đăng; in đường dẫn từng tệp đã ghi."""
+    from scheduler.preview import write_previews
+    from scheduler.project import load_project
+
+    with user_errors():
+        project = load_project(config_path_of(ctx, config_path))
+    style = project.config.card
+    if channel_name is not None:
+        channel = project.config.channel(channel_name)
+        if channel is None:
+            names = ", ".join(c.name for c in project.config.channels)
+            fail(f"không có kênh tên '{channel_name}' trong cấu hình (các kênh: {names})", EXIT_USAGE)
+        style = channel.card
+    if slogan_id is not None:
+        chosen = project.slogans.get(slogan_id)
+        if chosen is None:
+            fail(f"không có khẩu hiệu mã '{slogan_id}' trong {project.slogans.path}", EXIT_USAGE)
+        slogans = [chosen]
+    else:
+        slogans = list(project.slogans.enabled)
+    failures = 0
+    results = write_previews(slogans, style, Path(output))
+    with _progress(results, len(slogans)) as previews:
+        for item in previews:
+            if item.path is not None:
+                click.echo(str(item.path))
+            else:
+                failures += 1
+                click.echo(f"Lỗi: khẩu hiệu '{item.slogan_id}': {item.error}", err=True)
+    sys.exit(EXIT_PROBLEMS if failures else EXIT_OK)
+
+
+@contextmanager
+def _progress(items: Iterator[Any], length: int) -> Iterator[Iterator[Any]]:
+    """A progress bar on stderr when a person is watching the terminal; plain iteration otherwise."""
+    if not sys.stdout.isatty() or length < 2:
+        yield items
+        return
+    with click.progressbar(items, length=length, label="Đang vẽ thẻ", file=sys.stderr) as bar:
+        yield bar

@@ -1,0 +1,13 @@
+"""Where the bundled assets live."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+# The project installs editable (see Makefile), so assets/ at the repo root sits next to the package.
+ASSETS_DIR = Path(os.environ.get("DANVAN_ASSETS") or Path(__file__).resolve().parent.parent / "assets")
+FONTS_DIR = ASSETS_DIR / "fonts"
+DEFAULT_SLOGAN_FONT = FONTS_DIR / "BeVietnamPro-ExtraBold.ttf"
+DEFAULT_TEXT_FONT = FONTS_DIR / "BeVietnamPro-SemiBold.ttf"
+DEFAULT_LOGO = ASSETS_DIR / "logo.png"

@@ -1,0 +1,40 @@
+"""`danvan preview`: render cards to a folder without posting anything."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from scheduler.cards import card_filename, render_card
+from scheduler.cardstyle import CardStyle
+from scheduler.errors import CardError
+from scheduler.slogans import Slogan
+
+
+@dataclass(frozen=True)
+class Preview:
+    slogan_id: str
+    path: Path | None = None
+    error: str | None = None
+
+
+def write_previews(slogans: list[Slogan], style: CardStyle, out_dir: Path) -> Iterator[Preview]:
+    """Render each slogan's card into out_dir; a slogan that cannot be drawn is reported, not fatal."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for slogan in slogans:
+        try:
+            data = render_card(slogan.text, style)
+        except CardError as exc:
+            yield Preview(slogan.id, error=str(exc))
+            continue
+        path = out_dir / card_filename(slogan.id, slogan.text, style)
+        write_atomically(path, data)
+        yield Preview(slogan.id, path=path)
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write through a temporary file and rename, so a reader never sees half a file."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_bytes(data)
+    temporary.replace(path)

@@ -1,0 +1,283 @@
+"""The slogan file: the campaign plan's metadata and its official slogans, as typed, located values."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from scheduler.errors import InputError, UnreadableFileError
+from scheduler.yamlmarks import Fields, Report, compose, describe, parse_date, value_column
+
+SLOGAN_ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_SPACES_RE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Position:
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class Plan:
+    id: str
+    title: str
+    issued_by: str
+    issued_on: dt.date | None
+    start: dt.date
+    end: dt.date
+
+    def contains(self, day: dt.date) -> bool:
+        return self.start <= day <= self.end
+
+
+@dataclass(frozen=True)
+class Slogan:
+    id: str
+    text: str  # always NFC
+    source: str | None = None
+    dates: tuple[dt.date, ...] = ()
+    enabled: bool = True
+    text_at: Position = Position(1, 1)
+
+
+@dataclass(frozen=True)
+class SloganFile:
+    path: Path
+    plan: Plan
+    slogans: tuple[Slogan, ...]
+
+    @property
+    def enabled(self) -> tuple[Slogan, ...]:
+        return tuple(s for s in self.slogans if s.enabled)
+
+    def get(self, slogan_id: str) -> Slogan | None:
+        return next((s for s in self.slogans if s.id == slogan_id), None)
+
+
+def normalize_text(text: str) -> str:
+    """NFC, with surrounding whitespace removed: how every slogan text is compared, hashed and drawn."""
+    return unicodedata.normalize("NFC", text).strip()
+
+
+def comparable(text: str) -> str:
+    """The form under which two texts count as the same slogan (case, spacing and Unicode form ignored)."""
+    return _SPACES_RE.sub(" ", normalize_text(text)).casefold()
+
+
+def read_text_file(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError as exc:
+        raise UnreadableFileError(f"{path}: không tìm thấy tệp") from exc
+    except UnicodeDecodeError as exc:
+        raise UnreadableFileError(
+            f"{path}: tệp không phải UTF-8 (byte lỗi ở vị trí {exc.start}); hãy lưu lại tệp với bảng mã UTF-8"
+        ) from exc
+    except OSError as exc:
+        raise UnreadableFileError(f"{path}: không đọc được tệp ({exc.strerror})") from exc
+
+
+def load_slogans(path: Path) -> SloganFile:
+    """Read and validate a slogan file; raise InputError with every problem when it has errors."""
+    report = Report(str(path))
+    result = parse_slogans(read_text_file(path), path, report)
+    if result is None or report.has_errors:
+        raise InputError(report.problems)
+    return result
+
+
+def parse_slogans(text: str, path: Path, report: Report) -> SloganFile | None:
+    root = compose(text, report)
+    if root is None:
+        if not report.has_errors:
+            report.at(1, 1, "error", "tệp khẩu hiệu trống; cần có 'plan:' và 'slogans:'", "missing-key")
+        return None
+    top = Fields(root, report, "tệp khẩu hiệu", ["plan", "slogans"], required=("plan", "slogans"))
+    plan = _parse_plan(top.mapping("plan"), report)
+    slogans = _parse_slogan_list(top.sequence("slogans"), report)
+    if plan is not None:
+        _check_dates_in_period(slogans, plan, report)
+    if plan is None or report.has_errors:
+        return None
+    return SloganFile(path=path, plan=plan, slogans=tuple(s for s, _ in slogans))
+
+
+def _parse_plan(node: yaml.MappingNode | None, report: Report) -> Plan | None:
+    if node is None:
+        return None
+    fields = Fields(
+        node,
+        report,
+        "plan",
+        ["id", "title", "issued_by", "issued_on", "period"],
+        required=("id", "issued_by", "period"),
+    )
+    period = Fields(fields.mapping("period"), report, "plan.period", ["start", "end"], required=("start", "end"))
+    start, end = period.date("start"), period.date("end")
+    if start and end and end < start:
+        report.error(
+            period.value_node("end") or node, "plan.period: ngày kết thúc trước ngày bắt đầu", "invalid-period"
+        )
+        return None
+    issued_on = fields.date("issued_on") if "issued_on" in fields else None
+    plan_id, issued_by = fields.string("id"), fields.string("issued_by")
+    if plan_id is None or issued_by is None or start is None or end is None:
+        return None
+    return Plan(
+        id=plan_id,
+        title=normalize_text(fields.string("title") or ""),
+        issued_by=normalize_text(issued_by),
+        issued_on=issued_on,
+        start=start,
+        end=end,
+    )
+
+
+def _parse_slogan_list(node: yaml.SequenceNode | None, report: Report) -> list[tuple[Slogan, yaml.Node]]:
+    if node is None:
+        return []
+    parsed: list[tuple[Slogan, yaml.Node]] = []
+    for index, item in enumerate(node.value):
+        slogan = _parse_slogan(item, index, report)
+        if slogan is not None:
+            parsed.append((slogan, item))
+    _check_unique_ids(parsed, report)
+    _check_duplicate_texts(parsed, report)
+    if not any(s.enabled for s, _ in parsed) and not report.has_errors:
+        report.error(node, "không có khẩu hiệu nào đang bật (enabled); cần ít nhất một khẩu hiệu để đăng", "no-slogans")
+    return parsed
+
+
+_SLOGAN_KEYS = ["id", "text", "source", "dates", "enabled", "note"]
+
+
+def _parse_slogan(item: yaml.Node, index: int, report: Report) -> Slogan | None:
+    where = f"slogans[{index}]"
+    fields = Fields(item, report, where, _SLOGAN_KEYS, required=("id", "text"))
+    if fields.node is None:
+        return None
+    slogan_id = _slogan_id(fields, report)
+    text = _slogan_text(fields, report)
+    dates = _slogan_dates(fields, report)
+    enabled = fields.boolean("enabled", True)
+    source = fields.string("source")
+    fields.string("note")
+    if slogan_id is None or text is None or dates is None:
+        return None
+    text_node = fields.value_node("text")
+    assert isinstance(text_node, yaml.ScalarNode)  # _slogan_text returned a value, so it is a scalar
+    at = Position(text_node.start_mark.line + 1, value_column(text_node))
+    return Slogan(id=slogan_id, text=text, source=source, dates=dates, enabled=enabled, text_at=at)
+
+
+def _slogan_id(fields: Fields, report: Report) -> str | None:
+    slogan_id = fields.string("id", allow_number=True)
+    node = fields.value_node("id")
+    if slogan_id is not None and node is not None and not SLOGAN_ID_RE.match(slogan_id):
+        report.error(
+            node,
+            f"mã khẩu hiệu '{slogan_id}' không hợp lệ: chỉ dùng chữ thường không dấu a-z, số 0-9 và dấu '-' "
+            "(ví dụ: ky-niem-91-nam)",
+            "slogan-id",
+        )
+        return None
+    return slogan_id
+
+
+def _slogan_text(fields: Fields, report: Report) -> str | None:
+    raw = fields.string("text")
+    node = fields.value_node("text")
+    if raw is None or node is None:
+        return None
+    text = normalize_text(raw)
+    if not text:
+        report.error(node, "nội dung khẩu hiệu (text) đang để trống", "empty-text")
+        return None
+    if unicodedata.normalize("NFC", raw) != raw:
+        report.warning(
+            node,
+            "văn bản đang ở dạng Unicode tổ hợp (NFD); chương trình tự chuyển sang dạng dựng sẵn (NFC) khi dùng, "
+            "nhưng nên lưu lại tệp bằng bảng mã Unicode dựng sẵn",
+            "unicode-nfc",
+        )
+    return text
+
+
+def _slogan_dates(fields: Fields, report: Report) -> tuple[dt.date, ...] | None:
+    node = fields.value_node("dates")
+    if node is None:
+        return ()
+    if not isinstance(node, yaml.SequenceNode):
+        report.error(
+            node, f"'dates' phải là danh sách ngày, ví dụ [2021-10-15], không phải {describe(node)}", "wrong-type"
+        )
+        return None
+    dates: list[dt.date] = []
+    for item in node.value:
+        day = parse_date(item)
+        if day is None:
+            report.error(
+                item, "ngày không hợp lệ: cần một ngày có thật dạng YYYY-MM-DD, ví dụ 2021-10-15", "invalid-date"
+            )
+            return None
+        dates.append(day)
+    return tuple(dates)
+
+
+def _check_unique_ids(parsed: list[tuple[Slogan, yaml.Node]], report: Report) -> None:
+    first_line: dict[str, int] = {}
+    for slogan, item in parsed:
+        line = item.start_mark.line + 1
+        if slogan.id in first_line:
+            id_node = _child(item, "id") or item
+            report.error(
+                id_node, f"mã khẩu hiệu '{slogan.id}' bị trùng (đã dùng ở dòng {first_line[slogan.id]})", "duplicate-id"
+            )
+        else:
+            first_line[slogan.id] = line
+
+
+def _check_duplicate_texts(parsed: list[tuple[Slogan, yaml.Node]], report: Report) -> None:
+    seen: dict[str, Slogan] = {}
+    for slogan, _ in parsed:
+        key = comparable(slogan.text)
+        if key in seen and seen[key].id != slogan.id:
+            report.at(
+                slogan.text_at.line,
+                slogan.text_at.column,
+                "warning",
+                f"nội dung trùng với khẩu hiệu '{seen[key].id}' (dòng {seen[key].text_at.line})",
+                "duplicate-text",
+            )
+        else:
+            seen.setdefault(key, slogan)
+
+
+def _check_dates_in_period(parsed: list[tuple[Slogan, yaml.Node]], plan: Plan, report: Report) -> None:
+    for slogan, item in parsed:
+        dates_node = _child(item, "dates")
+        day_nodes = dates_node.value if isinstance(dates_node, yaml.SequenceNode) else []
+        for day, day_node in zip(slogan.dates, day_nodes, strict=False):
+            if not plan.contains(day):
+                report.warning(
+                    day_node,
+                    f"khẩu hiệu '{slogan.id}' ghim ngày {day:%d/%m/%Y}, nằm ngoài thời gian kế hoạch "
+                    f"({plan.start:%d/%m/%Y} - {plan.end:%d/%m/%Y})",
+                    "date-outside-period",
+                )
+
+
+def _child(node: yaml.Node, key: str) -> yaml.Node | None:
+    """The value node under `key` of an already validated mapping node."""
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.value == key:
+                found: yaml.Node = value_node
+                return found
+    return None
