@@ -30,5 +30,5 @@ class CardStyle:
     text_font: Path = DEFAULT_TEXT_FONT
     logo: Path | None = DEFAULT_LOGO
     min_font_size: int = 40
-    max_font_size: int = 120
+    max_font_size: int = 100
     jpeg_quality: int = 90

@@ -151,3 +151,113 @@ def _progress(items: Iterator[Any], length: int) -> Iterator[Iterator[Any]]:
         return
     with click.progressbar(items, length=length, label="Đang vẽ thẻ", file=sys.stderr) as bar:
         yield bar
+
+
+def _load(ctx: click.Context, config_path: str | None) -> Any:
+    from scheduler.project import load_project
+
+    with user_errors():
+        return load_project(config_path_of(ctx, config_path))
+
+
+@cli.command()
+@config_option
+@click.option("-v", "--verbose", is_flag=True, help="Ghi nhật ký chi tiết hơn.")
+@click.pass_context
+def run(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
+    """Chạy chương trình đăng bài theo lịch (chạy nền trên máy chủ). SIGTERM hoặc Ctrl+C để dừng."""
+    from scheduler.daemon import Daemon
+    from scheduler.logsetup import configure_logging
+
+    configure_logging(verbose)
+    with user_errors():
+        code = Daemon(config_path_of(ctx, config_path)).run()
+    sys.exit(code)
+
+
+@cli.command(name="plan")
+@config_option
+@click.option("--days", default=2, show_default=True, type=click.IntRange(1, 366), help="Số ngày tới cần xem.")
+@click.option("--json", "as_json", is_flag=True, help="In dạng JSON.")
+@click.pass_context
+def plan_command(ctx: click.Context, config_path: str | None, days: int, as_json: bool) -> None:
+    """Các lượt đăng sắp tới: thời gian, kênh, mã khẩu hiệu, nội dung."""
+    import datetime as dt
+    import json
+
+    from scheduler.upcoming import upcoming_slots
+
+    project = _load(ctx, config_path)
+    with user_errors():
+        view = upcoming_slots(project, dt.datetime.now(dt.UTC), dt.timedelta(days=days))
+    if as_json:
+        click.echo(json.dumps(view.records(), ensure_ascii=False, indent=2))
+        return
+    if view.note:
+        click.echo(view.note, err=True)
+    click.echo(view.table())
+
+
+@cli.command()
+@config_option
+@click.option("--channel", "channel_name", required=True, metavar="NAME", help="Kênh cần đăng.")
+@click.option("--slogan", "slogan_id", metavar="ID", help="Mã khẩu hiệu (mặc định: khẩu hiệu kế tiếp của kênh).")
+@click.pass_context
+def post(ctx: click.Context, config_path: str | None, channel_name: str, slogan_id: str | None) -> None:
+    """Đăng ngay một thẻ lên một kênh, qua cùng đường đi với chương trình chạy nền (có ghi nhật ký)."""
+    from scheduler.daemon import post_once
+    from scheduler.logsetup import configure_logging
+
+    configure_logging(False)
+    project = _load(ctx, config_path)
+    with user_errors():
+        row = post_once(project, channel_name, slogan_id)
+    if row.status == "posted":
+        click.echo(f"Đã đăng khẩu hiệu '{row.slogan_id}' lên kênh {row.channel} ({row.remote_id}).")
+        return
+    fail(f"kênh {row.channel}: {row.error or row.status}", EXIT_PROBLEMS)
+
+
+@cli.command()
+@config_option
+@click.option("--since", metavar="DATE", help="Chỉ từ ngày này (YYYY-MM-DD).")
+@click.option("--channel", "channel_name", metavar="NAME", help="Chỉ kênh này.")
+@click.option(
+    "--status",
+    type=click.Choice(["planned", "sending", "posted", "failed", "missed", "unknown"]),
+    help="Chỉ các lượt có trạng thái này.",
+)
+@click.option("--limit", type=click.IntRange(1), help="Tối đa bao nhiêu dòng.")
+@click.option("--json", "as_json", is_flag=True, help="In dạng JSON (một mảng).")
+@click.option("--csv", "as_csv", is_flag=True, help="In dạng CSV.")
+@click.pass_context
+def log(
+    ctx: click.Context,
+    config_path: str | None,
+    since: str | None,
+    channel_name: str | None,
+    status: str | None,
+    limit: int | None,
+    as_json: bool,
+    as_csv: bool,
+) -> None:
+    """Nhật ký đăng bài, mới nhất trước."""
+    from scheduler import report
+    from scheduler.ledger import Ledger
+
+    if as_json and as_csv:
+        fail("chỉ dùng một trong --json hoặc --csv", EXIT_USAGE)
+    project = _load(ctx, config_path)
+    tz = project.config.timezone
+    try:
+        since_at = report.parse_day(since, tz) if since else None
+    except ValueError:
+        fail(f"--since '{since}' không phải ngày dạng YYYY-MM-DD", EXIT_USAGE)
+    with user_errors(), Ledger.open(project.config.database) as ledger:
+        posts = ledger.list_posts(since=since_at, channel=channel_name, status=status, limit=limit)
+    if as_json:
+        click.echo(report.log_json(posts, tz))
+    elif as_csv:
+        click.echo(report.log_csv(posts, tz), nl=False)
+    else:
+        click.echo(report.log_table(posts, tz))

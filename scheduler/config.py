@@ -104,6 +104,7 @@ class ChannelConfig:
     enabled: bool = True
     caption: str = DEFAULT_CAPTION
     hashtags: tuple[str, ...] = DEFAULT_HASHTAGS
+    card_at: tuple[int, int] = (1, 1)  # line, column of the channel's `card:` (or of the channel itself)
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,7 @@ class Config:
     card: CardStyle
     channels: tuple[ChannelConfig, ...]
     posting: PostingPolicy = field(default_factory=PostingPolicy)
+    card_at: tuple[int, int] = (1, 1)  # line, column of the top-level `card:` key
 
     @property
     def enabled_channels(self) -> tuple[ChannelConfig, ...]:
@@ -179,7 +181,12 @@ def parse_config(text: str, path: Path, report: Report, env: Mapping[str, str]) 
         card=card,
         channels=channels,
         posting=posting,
+        card_at=_position(top.key_node("card") or root),
     )
+
+
+def _position(node: yaml.Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
 
 
 @dataclass
@@ -502,6 +509,7 @@ class _ChannelReader:
             enabled=enabled,
             caption=caption,
             hashtags=hashtags,
+            card_at=_position(fields.key_node("card") or item),
         )
 
     def _soften_env_errors(self, since: int) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from scheduler.cards import card_filename, render_card
 from scheduler.cardstyle import CardStyle
 from scheduler.errors import CardError
+from scheduler.files import write_atomically
 from scheduler.slogans import Slogan
 
 
@@ -25,16 +26,9 @@ def write_previews(slogans: list[Slogan], style: CardStyle, out_dir: Path) -> It
     for slogan in slogans:
         try:
             data = render_card(slogan.text, style)
+            path = out_dir / card_filename(slogan.id, slogan.text, style)
         except CardError as exc:
             yield Preview(slogan.id, error=str(exc))
             continue
-        path = out_dir / card_filename(slogan.id, slogan.text, style)
         write_atomically(path, data)
         yield Preview(slogan.id, path=path)
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write through a temporary file and rename, so a reader never sees half a file."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_bytes(data)
-    temporary.replace(path)

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scheduler.cards import fit_slogan
+from scheduler.cards import fit_slogan, render_card
 from scheduler.cardstyle import CardStyle
 from scheduler.config import Config, declared_slogans_path, parse_config
 from scheduler.errors import CardError, Problem, UnreadableFileError
@@ -74,33 +74,49 @@ def _check_slogans(path: Path, result: CheckResult) -> SloganFile | None:
     return slogans
 
 
-def card_styles(config: Config) -> list[tuple[str, CardStyle]]:
-    """The distinct card designs that will be posted, each with the channels that use it."""
-    by_style: dict[CardStyle, list[str]] = {}
+STYLE_SAMPLE = "Dân vận khéo thì việc gì cũng thành công!"
+
+
+def card_styles(config: Config) -> list[tuple[str, CardStyle, tuple[int, int]]]:
+    """The distinct card designs that will be posted: (channels using it, design, where it is configured)."""
+    by_style: dict[CardStyle, tuple[list[str], tuple[int, int]]] = {}
     for channel in config.enabled_channels:
-        by_style.setdefault(channel.card, []).append(channel.name)
+        names, _ = by_style.setdefault(
+            channel.card, ([], channel.card_at if channel.card != config.card else config.card_at)
+        )
+        names.append(channel.name)
     if not by_style:
-        by_style[config.card] = ["card"]
-    return [(", ".join(names), style) for style, names in by_style.items()]
+        by_style[config.card] = (["card"], config.card_at)
+    return [(", ".join(names), style, at) for style, (names, at) in by_style.items()]
 
 
 def card_fit_problems(config: Config, slogans: SloganFile) -> list[Problem]:
-    problems: list[Problem] = []
+    problems = card_design_problems(config)
+    if problems:
+        return problems  # a design that cannot be drawn would make every slogan look too long
     for slogan in slogans.enabled:
-        for channels, style in card_styles(config):
+        for channels, style, _ in card_styles(config):
             try:
                 fit_slogan(slogan.text, style)
             except CardError as exc:
                 width, height = style.size
+                message = f"{exc} (thẻ {width}x{height} của kênh {channels})"
                 problems.append(
                     Problem(
-                        str(slogans.path),
-                        slogan.text_at.line,
-                        slogan.text_at.column,
-                        "error",
-                        f"{exc} (thẻ {width}x{height} của kênh {channels})",
-                        "text-too-long",
+                        str(slogans.path), slogan.text_at.line, slogan.text_at.column, "error", message, "text-too-long"
                     )
                 )
                 break
+    return problems
+
+
+def card_design_problems(config: Config) -> list[Problem]:
+    """Draw one sample card per design, so a header, footer, font or logo that cannot be drawn shows now."""
+    problems: list[Problem] = []
+    for channels, style, (line, column) in card_styles(config):
+        try:
+            render_card(STYLE_SAMPLE, style)
+        except CardError as exc:
+            message = f"mẫu thẻ của kênh {channels} không vẽ được: {exc}"
+            problems.append(Problem(str(config.path), line, column, "error", message, "card-design"))
     return problems
