@@ -1,0 +1,488 @@
+"""The posting ledger: the single source of truth of what was planned, claimed and posted.
+
+One SQLite file (WAL mode) through sqlite-utils. A slot is one row of `posts`, unique per
+(channel, UTC instant), and it only moves forward through the states below, so a slot is never
+posted twice and never silently dropped, across crashes and restarts:
+
+    planned -> sending -> posted | failed | unknown
+    planned -> missed
+    unknown -> posted | failed      (resolved by an officer or a later check)
+
+`claim` is the gate in front of every publication: it runs in a `BEGIN IMMEDIATE` transaction, so
+of any number of processes racing for one slot exactly one gets the row. A row left in `sending`
+after a crash means "the platform may or may not have it"; the caller decides (see `in_flight`).
+
+The ledger never reads the clock: every time comes in as an aware datetime from the caller, so
+tests and the daemon agree on what "now" is.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Final, Literal, Self, cast, get_args
+
+from sqlite_utils import Database, Migrations
+
+from scheduler.errors import DanvanError
+
+Status = Literal["planned", "sending", "posted", "failed", "missed", "unknown"]
+STATUSES: Final[tuple[Status, ...]] = get_args(Status)
+
+# Every legal move; anything else is a bug in the caller (or a second writer) and must not
+# silently rewrite history. `posted`, `failed` and `missed` are final.
+_TRANSITIONS: Final[Mapping[Status, frozenset[Status]]] = {
+    "planned": frozenset({"sending", "missed"}),
+    "sending": frozenset({"posted", "failed", "unknown"}),
+    "unknown": frozenset({"posted", "failed"}),
+    "posted": frozenset(),
+    "failed": frozenset(),
+    "missed": frozenset(),
+}
+
+# Statuses whose slot was used by a slogan: the planner must count them when rotating, a failed
+# attempt included, since the officer saw (or the platform may show) that slogan in that slot.
+_USED_STATUSES: Final[tuple[Status, ...]] = ("sending", "posted", "unknown", "failed")
+
+METRICS: Final[tuple[str, ...]] = ("reach", "views", "reactions", "clicks", "shares")
+
+# Long enough to ride out another writer's short transaction (the CLI logging while the daemon
+# claims), short enough that a stuck writer surfaces as an error instead of a hang.
+BUSY_TIMEOUT_SECONDS: Final = 5.0
+
+
+class LedgerError(DanvanError):
+    """An operation on the ledger would break its rules (e.g. an illegal status change)."""
+
+
+@dataclass(frozen=True)
+class Post:
+    """One slot of one channel, as the ledger knows it."""
+
+    id: int
+    channel: str
+    slot: datetime
+    slogan_id: str
+    status: Status
+    remote_id: str | None
+    error: str | None
+    card_hash: str | None
+    caption: str | None
+    attempts: int
+    claimed_at: datetime | None
+    posted_at: datetime | None
+    reach: int | None = None
+
+
+# --- migrations -------------------------------------------------------------------------------
+
+# sqlite-utils runs each migration in a transaction together with its record in
+# `_sqlite_migrations`, so a crash mid-migration leaves it pending, never half-applied.
+migrations = Migrations("danvan")
+
+_M001_STATEMENTS: Final = (
+    """
+    CREATE TABLE posts (
+        id INTEGER PRIMARY KEY,
+        channel TEXT NOT NULL,
+        slot TEXT NOT NULL,
+        slot_utc TEXT NOT NULL,
+        slogan_id TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('planned', 'sending', 'posted', 'failed', 'missed', 'unknown')),
+        remote_id TEXT,
+        error TEXT,
+        card_hash TEXT,
+        caption TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        claimed_at TEXT,
+        posted_at TEXT,
+        updated_at TEXT NOT NULL,
+        UNIQUE (channel, slot_utc)
+    )
+    """,
+    "CREATE INDEX idx_posts_status ON posts (status)",
+    "CREATE INDEX idx_posts_slot_utc ON posts (slot_utc)",
+    # Redundant with the UNIQUE constraint's automatic index, but named so that it shows up
+    # plainly in Datasette / DB Browser next to the others.
+    "CREATE INDEX idx_posts_channel_slot_utc ON posts (channel, slot_utc)",
+    """
+    CREATE TABLE readings (
+        id INTEGER PRIMARY KEY,
+        post_id INTEGER NOT NULL REFERENCES posts (id),
+        taken_at TEXT NOT NULL,
+        reach INTEGER,
+        views INTEGER,
+        reactions INTEGER,
+        clicks INTEGER,
+        shares INTEGER,
+        raw TEXT
+    )
+    """,
+    "CREATE INDEX idx_readings_post_id_taken_at ON readings (post_id, taken_at)",
+    """
+    CREATE TABLE channel_state (
+        channel TEXT PRIMARY KEY,
+        state TEXT NOT NULL CHECK (state IN ('active', 'paused')),
+        reason TEXT,
+        updated_at TEXT NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE daemon (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        pid INTEGER NOT NULL,
+        host TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        heartbeat_at TEXT NOT NULL,
+        next_slot TEXT
+    )
+    """,
+    # Zalo refresh tokens are single-use and rotate on every refresh, so the current pair can only
+    # live here; the config file holds the first one alone.
+    """
+    CREATE TABLE tokens (
+        channel TEXT PRIMARY KEY,
+        access_token TEXT,
+        refresh_token TEXT,
+        access_expires_at TEXT,
+        refresh_expires_at TEXT,
+        updated_at TEXT NOT NULL
+    )
+    """,
+)
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    for statement in _M001_STATEMENTS:
+        db.execute(statement)
+
+
+# --- time helpers -----------------------------------------------------------------------------
+
+
+def _require_aware(value: datetime, name: str) -> None:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{name} phải là thời điểm có múi giờ (aware datetime), nhận được {value!r}")
+
+
+def _iso(value: datetime, name: str) -> str:
+    """A stored timestamp: ISO 8601 to the second, keeping the offset the caller used."""
+    _require_aware(value, name)
+    return value.isoformat(timespec="seconds")
+
+
+def _iso_utc(value: datetime, name: str) -> str:
+    """The same instant in UTC, so that string order is time order and equal instants are equal."""
+    _require_aware(value, name)
+    return value.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _parse(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
+
+
+def _post_from_row(row: Mapping[str, Any]) -> Post:
+    return Post(
+        id=row["id"],
+        channel=row["channel"],
+        slot=datetime.fromisoformat(row["slot"]),
+        slogan_id=row["slogan_id"],
+        status=cast(Status, row["status"]),
+        remote_id=row["remote_id"],
+        error=row["error"],
+        card_hash=row["card_hash"],
+        caption=row["caption"],
+        attempts=row["attempts"],
+        claimed_at=_parse(row["claimed_at"]),
+        posted_at=_parse(row["posted_at"]),
+        reach=row["reach"],
+    )
+
+
+# The latest reading that carries a reach value, picked by one correlated lookup per row on the
+# (post_id, taken_at) index: one query for a whole log, never one query per post.
+_SELECT_POSTS: Final = """
+    SELECT posts.*, (
+        SELECT readings.reach FROM readings
+        WHERE readings.post_id = posts.id AND readings.reach IS NOT NULL
+        ORDER BY readings.taken_at DESC, readings.id DESC
+        LIMIT 1
+    ) AS reach
+    FROM posts
+"""
+
+
+class Ledger:
+    """The posting ledger over one SQLite file. One instance per thread (sqlite3 connections are not shared)."""
+
+    def __init__(self, db: Database, path: Path) -> None:
+        self._db = db
+        self.path = path
+
+    # --- lifecycle ----------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: Path) -> Ledger:
+        """Open (creating if needed) the ledger at `path` and bring its schema up to date."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # isolation_level=None: the driver opens no hidden transactions; every transaction here
+        # is explicit (sqlite-utils' atomic() or our BEGIN IMMEDIATE), so none is left dangling.
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+        # No sqlite-utils plugins: the ledger's connection must behave the same on every machine.
+        db = Database(conn, execute_plugins=False)
+        try:
+            _configure(db)
+            with _immediate(db):
+                # Inside one write transaction, so two processes opening a blank file at the same
+                # moment cannot both try to apply the same migration.
+                migrations.apply(db)
+        except BaseException:
+            db.close()
+            raise
+        return cls(db, path)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # --- writing slots ------------------------------------------------------------------------
+
+    def plan(self, channel: str, slot: datetime, slogan_id: str, now: datetime) -> Post:
+        """Record a slot as planned if it is not in the ledger yet; an existing row is left as it is."""
+        stamp = _iso(now, "now")
+        self._db.execute(
+            """
+            INSERT INTO posts (channel, slot, slot_utc, slogan_id, status, created_at, updated_at)
+            VALUES (?, ?, ?, ?, 'planned', ?, ?)
+            ON CONFLICT (channel, slot_utc) DO NOTHING
+            """,
+            [channel, _iso(slot, "slot"), _iso_utc(slot, "slot"), slogan_id, stamp, stamp],
+        )
+        return self._require_slot(channel, slot)
+
+    def claim(
+        self, channel: str, slot: datetime, slogan_id: str, card_hash: str, caption: str, now: datetime
+    ) -> Post | None:
+        """Take the slot for publishing: return it in `sending`, or None if it was already taken.
+
+        Only a missing or `planned` row can be claimed; whatever happened to any other row (sent,
+        in flight, failed, missed, unknown) must not be repeated automatically.
+        """
+        stamp = _iso(now, "now")
+        with _immediate(self._db):
+            existing = self._find(channel, slot)
+            if existing is not None and existing.status != "planned":
+                return None
+            if existing is None:
+                self.plan(channel, slot, slogan_id, now)
+            self._db.execute(
+                """
+                UPDATE posts SET status = 'sending', slogan_id = ?, card_hash = ?, caption = ?,
+                    error = NULL, attempts = attempts + 1, claimed_at = ?, updated_at = ?
+                WHERE channel = ? AND slot_utc = ?
+                """,
+                [slogan_id, card_hash, caption, stamp, stamp, channel, _iso_utc(slot, "slot")],
+            )
+            return self._require_slot(channel, slot)
+
+    def mark_posted(self, post_id: int, remote_id: str | None, now: datetime) -> Post:
+        """The platform accepted the post (`remote_id` is its id for it, when it gives one)."""
+        return self._move(post_id, "posted", now, remote_id=remote_id, error=None, posted_at=_iso(now, "now"))
+
+    def mark_failed(self, post_id: int, error: str, now: datetime) -> Post:
+        """The platform certainly does not have the post."""
+        return self._move(post_id, "failed", now, error=error)
+
+    def mark_unknown(self, post_id: int, error: str, now: datetime) -> Post:
+        """Nobody knows whether the platform has the post (timeout, crash mid-request)."""
+        return self._move(post_id, "unknown", now, error=error)
+
+    def mark_missed(self, channel: str, slot: datetime, slogan_id: str, reason: str, now: datetime) -> Post:
+        """Record that a slot passed without a post, so that it is visible rather than silently dropped.
+
+        Marking an already missed slot again is a no-op; a slot that was claimed is never downgraded.
+        """
+        stamp = _iso(now, "now")
+        with _immediate(self._db):
+            existing = self._find(channel, slot)
+            if existing is not None and existing.status == "missed":
+                return existing
+            if existing is None:
+                self.plan(channel, slot, slogan_id, now)
+            else:
+                _check_transition(existing, "missed")
+            self._db.execute(
+                """
+                UPDATE posts SET status = 'missed', slogan_id = ?, error = ?, updated_at = ?
+                WHERE channel = ? AND slot_utc = ?
+                """,
+                [slogan_id, reason, stamp, channel, _iso_utc(slot, "slot")],
+            )
+            return self._require_slot(channel, slot)
+
+    def add_reading(
+        self,
+        post_id: int,
+        taken_at: datetime,
+        metrics: Mapping[str, int | None],
+        raw: Mapping[str, object] | None = None,
+    ) -> None:
+        """Store one reading of a post's metrics (`reach`, `views`, `reactions`, `clicks`, `shares`)."""
+        unknown = sorted(set(metrics) - set(METRICS))
+        if unknown:
+            raise ValueError(f"chỉ số không được hỗ trợ: {', '.join(unknown)} (hỗ trợ: {', '.join(METRICS)})")
+        self._require_id(post_id)
+        values = [metrics.get(name) for name in METRICS]
+        raw_json = None if raw is None else json.dumps(raw, ensure_ascii=False, sort_keys=True)
+        # taken_at in UTC: "latest reading" is decided by string order, which only matches time
+        # order when every value has the same offset.
+        self._db.execute(
+            f"INSERT INTO readings (post_id, taken_at, {', '.join(METRICS)}, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [post_id, _iso_utc(taken_at, "taken_at"), *values, raw_json],
+        )
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def get(self, channel: str, slot: datetime) -> Post | None:
+        return self._find(channel, slot)
+
+    def in_flight(self) -> list[Post]:
+        """Rows left in `sending`, oldest slot first: after a crash, nobody knows if they went out."""
+        return self._select("WHERE status = 'sending' ORDER BY slot_utc", [])
+
+    def history(self, channel: str) -> list[str]:
+        """Slogan ids that used a slot of `channel`, oldest slot first: the planner's rotation input."""
+        marks = ", ".join("?" for _ in _USED_STATUSES)
+        rows = self._db.query(
+            f"SELECT slogan_id FROM posts WHERE channel = ? AND status IN ({marks}) ORDER BY slot_utc",
+            [channel, *_USED_STATUSES],
+        )
+        return [row["slogan_id"] for row in rows]
+
+    def last_slot(self, channel: str) -> datetime | None:
+        """The latest slot of `channel` in the ledger, whatever its status."""
+        rows = list(
+            self._db.query("SELECT slot FROM posts WHERE channel = ? ORDER BY slot_utc DESC LIMIT 1", [channel])
+        )
+        return datetime.fromisoformat(rows[0]["slot"]) if rows else None
+
+    def list_posts(
+        self,
+        since: datetime | None = None,
+        channel: str | None = None,
+        status: str | None = None,
+        limit: int | None = None,
+    ) -> list[Post]:
+        """Posts newest slot first, each with its latest reach reading; every filter is optional."""
+        conditions: list[str] = []
+        params: list[object] = []
+        if since is not None:
+            conditions.append("slot_utc >= ?")
+            params.append(_iso_utc(since, "since"))
+        if channel is not None:
+            conditions.append("channel = ?")
+            params.append(channel)
+        if status is not None:
+            conditions.append("status = ?")
+            params.append(_check_status(status))
+        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+        tail = ""
+        if limit is not None:
+            tail = "LIMIT ?"
+            params.append(limit)
+        # channel breaks ties so that the log prints in the same order every time
+        return self._select(f"{where} ORDER BY slot_utc DESC, channel {tail}", params)
+
+    # --- internals ----------------------------------------------------------------------------
+
+    def _select(self, clauses: str, params: list[object]) -> list[Post]:
+        return [_post_from_row(row) for row in self._db.query(f"{_SELECT_POSTS} {clauses}", params)]
+
+    def _find(self, channel: str, slot: datetime) -> Post | None:
+        found = self._select("WHERE channel = ? AND slot_utc = ?", [channel, _iso_utc(slot, "slot")])
+        return found[0] if found else None
+
+    def _require_slot(self, channel: str, slot: datetime) -> Post:
+        post = self._find(channel, slot)
+        if post is None:  # only reachable if the row was deleted under our feet
+            raise LedgerError(f"không tìm thấy lượt đăng {slot.isoformat()} của kênh {channel} trong sổ ghi")
+        return post
+
+    def _require_id(self, post_id: int) -> Post:
+        found = self._select("WHERE id = ?", [post_id])
+        if not found:
+            raise LedgerError(f"không có bài đăng số {post_id} trong sổ ghi")
+        return found[0]
+
+    def _move(self, post_id: int, target: Status, now: datetime, **columns: str | None) -> Post:
+        """Change a row's status (and `columns`) after checking the move is legal, atomically."""
+        stamp = _iso(now, "now")
+        with _immediate(self._db):
+            post = self._require_id(post_id)
+            _check_transition(post, target)
+            assignments = "".join(f", {name} = ?" for name in columns)
+            self._db.execute(
+                f"UPDATE posts SET status = ?, updated_at = ?{assignments} WHERE id = ?",
+                [target, stamp, *columns.values(), post_id],
+            )
+            return self._require_id(post_id)
+
+
+def _configure(db: Database) -> None:
+    # SQLite leaves foreign keys off per connection; readings must point at real posts.
+    db.execute("PRAGMA foreign_keys = ON")
+    # WAL: the CLI can read the log while the daemon writes, and a kill -9 loses nothing committed.
+    db.enable_wal()
+    # FULL, not WAL's usual NORMAL: a committed `sending` claim must survive a power cut too, or the
+    # slot could be posted a second time after the reboot.
+    db.execute("PRAGMA synchronous = FULL")
+
+
+@contextmanager
+def _immediate(db: Database) -> Iterator[None]:
+    """A write transaction taken up front (BEGIN IMMEDIATE).
+
+    A plain BEGIN would let two connections both read `planned` and then race to upgrade to a
+    write lock; IMMEDIATE takes the write lock before the read, so the second one waits (up to the
+    busy timeout) and then sees the first one's result.
+    """
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.rollback()
+        raise
+    try:
+        db.conn.execute("COMMIT")
+    except BaseException:
+        db.rollback()
+        raise
+
+
+def _check_transition(post: Post, target: Status) -> None:
+    if target not in _TRANSITIONS[post.status]:
+        raise LedgerError(
+            f"không thể chuyển lượt đăng {post.slot.isoformat()} của kênh {post.channel} (bài số {post.id}) "
+            f"từ trạng thái '{post.status}' sang '{target}'"
+        )
+
+
+def _check_status(status: str) -> Status:
+    if status not in STATUSES:
+        raise LedgerError(f"trạng thái không hợp lệ: '{status}' (hợp lệ: {', '.join(STATUSES)})")
+    return status
