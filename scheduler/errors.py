@@ -49,3 +49,20 @@ class UnreadableFileError(DanvanError):
 
 class CardError(DanvanError):
     """A card cannot be laid out or rendered (e.g. the text does not fit at the minimum size)."""
+
+
+ErrorKind = Literal["transient", "permanent", "token", "policy", "unknown"]
+
+
+class ChannelError(DanvanError):
+    """A platform refused or failed a call.
+
+    kind says what to do next: `transient` may be retried, `permanent` will fail again the same way,
+    `token` needs a person to renew a credential, `policy` needs a long cool-down, and `unknown` means
+    the post may or may not exist on the platform (a timeout after sending).
+    """
+
+    def __init__(self, message: str, kind: ErrorKind, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.kind: ErrorKind = kind
+        self.retry_after = retry_after

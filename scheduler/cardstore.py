@@ -1,0 +1,41 @@
+"""Rendered cards on disk under their content hash, so one card is drawn once however many channels post it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from scheduler.cards import card_hash, render_card
+from scheduler.cardstyle import CardStyle
+from scheduler.channels import CardFile
+from scheduler.files import write_atomically
+
+
+class CardStore:
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def path_for(self, text: str, style: CardStyle) -> Path:
+        return self.directory / f"{card_hash(text, style)}.{_extension(style)}"
+
+    def get(self, text: str, style: CardStyle) -> CardFile:
+        """The card's bytes, from disk when already drawn; raises CardError when it cannot be drawn."""
+        digest = card_hash(text, style)
+        path = self.directory / f"{digest}.{_extension(style)}"
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            data = render_card(text, style)
+            self._save(path, data)
+        return CardFile(data=data, hash=digest, extension=_extension(style))
+
+    def _save(self, path: Path, data: bytes) -> None:
+        # The cache is an optimisation: a full disk must not stop a post, so a failed write is ignored.
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            write_atomically(path, data)
+        except OSError:
+            pass
+
+
+def _extension(style: CardStyle) -> str:
+    return "png" if style.format == "png" else "jpg"

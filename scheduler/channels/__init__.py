@@ -1,0 +1,80 @@
+"""The Channel interface every platform implements, and the registry that builds one from config.
+
+A channel publishes one rendered card with its caption and says where it went; it never touches the
+ledger. Errors are ChannelError with a kind (transient / permanent / token / policy / unknown) so the
+publisher can decide, in one place, what a failure means for the slot.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from scheduler.config import ChannelConfig, OutboxSettings
+
+
+@dataclass(frozen=True)
+class CardFile:
+    data: bytes
+    hash: str
+    extension: str  # "jpg" or "png"
+
+    @property
+    def mime_type(self) -> str:
+        return "image/png" if self.extension == "png" else "image/jpeg"
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """What a channel is asked to publish for one slot."""
+
+    channel: str
+    slot: dt.datetime
+    slogan_id: str
+    text: str
+    caption: str
+    card: CardFile
+
+
+@dataclass(frozen=True)
+class Published:
+    remote_id: str | None
+    url: str | None = None
+
+
+class Channel(Protocol):
+    name: str
+
+    def publish(self, post: Outgoing) -> Published:
+        """Publish the post; raise ChannelError on failure."""
+        ...
+
+    def find_published(self, post: Outgoing) -> Published | None:
+        """Look on the platform for this slot's post (after a crash or an unknown outcome); None if absent."""
+        ...
+
+
+ChannelFactory = Callable[[ChannelConfig], Channel]
+
+
+def _outbox(config: ChannelConfig) -> Channel:
+    from scheduler.channels.outbox import OutboxChannel
+
+    assert isinstance(config.settings, OutboxSettings)
+    return OutboxChannel(config.name, config.settings.directory)
+
+
+REGISTRY: dict[str, ChannelFactory] = {"outbox": _outbox}
+
+
+def build_channel(config: ChannelConfig) -> Channel:
+    factory = REGISTRY.get(config.type)
+    if factory is None:
+        from scheduler.errors import ChannelError
+
+        raise ChannelError(
+            f"kênh '{config.name}': loại '{config.type}' chưa được hỗ trợ trong phiên bản này", "permanent"
+        )
+    return factory(config)

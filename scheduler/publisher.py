@@ -1,0 +1,173 @@
+"""One slot end to end: claim it in the ledger, draw (or find) the card, publish, record the outcome.
+
+Shared by the daemon and `danvan post`, so a post made by hand leaves the same trace as a scheduled one.
+The claim happens before anything leaves the machine; whatever happens after it, the row ends in a
+final state or in `unknown` with what an officer should check, never posted twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from scheduler.cardstore import CardStore
+from scheduler.channels import CardFile, Channel, Outgoing, Published
+from scheduler.config import ChannelConfig, Config
+from scheduler.errors import CardError, ChannelError, DanvanError
+from scheduler.ledger import Ledger, Post
+from scheduler.planner import Slot, next_slogan
+from scheduler.slogans import Plan, Slogan, SloganFile
+
+log = logging.getLogger("danvan.publisher")
+
+Clock = Callable[[], dt.datetime]
+
+
+def make_caption(channel: ChannelConfig, slogan: Slogan, plan: Plan) -> str:
+    return channel.caption.format(
+        text=slogan.text,
+        hashtags=" ".join(channel.hashtags),
+        plan=plan.id,
+        issued_by=plan.issued_by,
+        slogan_id=slogan.id,
+    ).strip()
+
+
+@dataclass
+class Publisher:
+    config: Config
+    slogans: SloganFile
+    ledger: Ledger
+    channels: Mapping[str, Channel]
+    cards: CardStore
+    clock: Clock
+
+    def publish(self, slot: Slot) -> Post:
+        """Post one slot once; returns its ledger row (the existing one when the slot was already taken)."""
+        channel_config = self._channel_config(slot.channel)
+        slogan = self.slogan(slot.slogan_id)
+        caption = make_caption(channel_config, slogan, self.slogans.plan)
+        try:
+            card = self.cards.get(slogan.text, channel_config.card)
+        except CardError as exc:
+            return self._fail_unrendered(slot, caption, exc)
+        claimed = self.ledger.claim(slot.channel, slot.at, slogan.id, card.hash, caption, self.clock())
+        if claimed is None:
+            existing = self.ledger.get(slot.channel, slot.at)
+            assert existing is not None  # claim() refuses only rows that exist
+            log.info(
+                "kênh %s, lượt %s: đã được xử lý trước đó (%s), bỏ qua", slot.channel, _hm(slot.at), existing.status
+            )
+            return existing
+        outgoing = Outgoing(slot.channel, slot.at, slogan.id, slogan.text, caption, card)
+        return self._send(claimed, outgoing)
+
+    def resolve_in_flight(self) -> list[Post]:
+        """Rows left in `sending` by a crash: ask the channel whether the post exists; never re-post blindly."""
+        resolved: list[Post] = []
+        for row in self.ledger.in_flight():
+            resolved.append(self._resolve(row))
+        return resolved
+
+    def _send(self, claimed: Post, outgoing: Outgoing) -> Post:
+        channel = self.channels[outgoing.channel]
+        try:
+            published = channel.publish(outgoing)
+        except ChannelError as exc:
+            return self._record_failure(claimed, outgoing, exc)
+        log.info(
+            "kênh %s, lượt %s: đã đăng khẩu hiệu '%s' (%s)",
+            outgoing.channel,
+            _hm(outgoing.slot),
+            outgoing.slogan_id,
+            published.remote_id,
+        )
+        return self.ledger.mark_posted(claimed.id, published.remote_id, self.clock())
+
+    def _record_failure(self, claimed: Post, outgoing: Outgoing, exc: ChannelError) -> Post:
+        if exc.kind == "unknown":
+            found = self._find(outgoing)
+            if found is not None:
+                return self.ledger.mark_posted(claimed.id, found.remote_id, self.clock())
+            message = f"{exc}; không rõ bài đã lên hay chưa: hãy kiểm tra trên kênh '{outgoing.channel}' bài lúc {_hm(outgoing.slot)}"
+            log.warning("kênh %s, lượt %s: %s", outgoing.channel, _hm(outgoing.slot), message)
+            return self.ledger.mark_unknown(claimed.id, message, self.clock())
+        log.error("kênh %s, lượt %s: đăng không thành công: %s", outgoing.channel, _hm(outgoing.slot), exc)
+        return self.ledger.mark_failed(claimed.id, str(exc), self.clock())
+
+    def _find(self, outgoing: Outgoing) -> Published | None:
+        """Whether the platform already has this slot's post; a failing look counts as not found."""
+        try:
+            return self.channels[outgoing.channel].find_published(outgoing)
+        except ChannelError as exc:
+            log.warning("kênh %s: không kiểm tra được bài đã đăng: %s", outgoing.channel, exc)
+            return None
+
+    def _resolve(self, row: Post) -> Post:
+        slogan = self.slogans.get(row.slogan_id)
+        channel_config = self.config.channel(row.channel)
+        if slogan is None or channel_config is None or row.channel not in self.channels:
+            what = f"kênh '{row.channel}' bài lúc {_hm(row.slot)} (khẩu hiệu '{row.slogan_id}')"
+            return self.ledger.mark_unknown(
+                row.id, f"chương trình dừng giữa lúc đăng; hãy kiểm tra {what}", self.clock()
+            )
+        card = CardFile(b"", row.card_hash or "", "png" if channel_config.card.format == "png" else "jpg")
+        outgoing = Outgoing(row.channel, row.slot, row.slogan_id, slogan.text, row.caption or "", card)
+        found = self._find(outgoing)
+        if found is not None:
+            log.info(
+                "kênh %s, lượt %s: bài đã lên trước khi chương trình dừng; ghi nhận là đã đăng",
+                row.channel,
+                _hm(row.slot),
+            )
+            return self.ledger.mark_posted(row.id, found.remote_id, self.clock())
+        message = (
+            f"chương trình dừng giữa lúc đăng và không tìm thấy bài trên kênh; hãy kiểm tra kênh '{row.channel}' "
+            f"bài lúc {_hm(row.slot)} (khẩu hiệu '{row.slogan_id}') và đăng tay nếu cần"
+        )
+        log.warning("kênh %s, lượt %s: %s", row.channel, _hm(row.slot), message)
+        return self.ledger.mark_unknown(row.id, message, self.clock())
+
+    def _fail_unrendered(self, slot: Slot, caption: str, exc: CardError) -> Post:
+        claimed = self.ledger.claim(slot.channel, slot.at, slot.slogan_id, "", caption, self.clock())
+        existing = claimed or self.ledger.get(slot.channel, slot.at)
+        assert existing is not None
+        if claimed is None:
+            return existing
+        log.error("kênh %s, lượt %s: không vẽ được thẻ: %s", slot.channel, _hm(slot.at), exc)
+        return self.ledger.mark_failed(claimed.id, f"không vẽ được thẻ: {exc}", self.clock())
+
+    def _channel_config(self, name: str) -> ChannelConfig:
+        channel = self.config.channel(name)
+        if channel is None:
+            raise DanvanError(f"không có kênh '{name}' trong tệp cấu hình {self.config.path}")
+        return channel
+
+    def slogan(self, slogan_id: str) -> Slogan:
+        slogan = self.slogans.get(slogan_id)
+        if slogan is None:
+            raise DanvanError(f"không có khẩu hiệu mã '{slogan_id}' trong {self.slogans.path}")
+        return slogan
+
+
+def _hm(moment: dt.datetime) -> str:
+    return f"{moment:%d/%m/%Y %H:%M}"
+
+
+def post_now(publisher: Publisher, channel: str, slogan_id: str | None) -> Post:
+    """`danvan post`: one slot at the current second, the slogan given or the next in the channel's rotation."""
+    config, slogans = publisher.config, publisher.slogans
+    channel_config = config.channel(channel)
+    if channel_config is None:
+        names = ", ".join(c.name for c in config.channels)
+        raise DanvanError(f"không có kênh '{channel}' trong tệp cấu hình (các kênh: {names})")
+    now = publisher.clock().astimezone(config.timezone).replace(microsecond=0)
+    while publisher.ledger.get(channel, now) is not None:  # two posts by hand within one second
+        now += dt.timedelta(seconds=1)
+    if slogan_id is None:
+        slogan = next_slogan(channel, slogans.slogans, now.date(), publisher.ledger.history(channel), slot_of_day=0)
+    else:
+        slogan = publisher.slogan(slogan_id)
+    return publisher.publish(Slot(now, channel, slogan.id, slogan.text))
