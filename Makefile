@@ -16,7 +16,8 @@ run: $(BIN)/danvan
 	$(BIN)/danvan -c $(CONFIG) run
 
 test: $(BIN)/danvan
-	$(BIN)/ruff check scheduler tests benchmarks
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/pytest -q
 

@@ -198,17 +198,22 @@ def test_a_dash_stays_at_the_end_of_the_previous_line():
 
 
 def test_the_name_of_president_ho_chi_minh_is_never_split():
-    layouts = multi_line_layouts(LD_2020_02) + multi_line_layouts("Chủ tịch Hồ Chí Minh vĩ đại sống mãi trong sự nghiệp")
+    layouts = multi_line_layouts(LD_2020_02) + multi_line_layouts(
+        "Chủ tịch Hồ Chí Minh vĩ đại sống mãi trong sự nghiệp"
+    )
     assert len(layouts) >= 8
     for layout in layouts:
         assert any("Hồ Chí Minh" in line for line in layout.lines), layout.lines
 
 
 @pytest.mark.parametrize("size", SIZES)
-@pytest.mark.parametrize(("text", "date_range"), [
-    (TYP_2021_01, "(15/10/1930 - 15/10/2021)!"),
-    (DN_2023_01, "(30/4/1975 – 30/4/2023)!"),
-])
+@pytest.mark.parametrize(
+    ("text", "date_range"),
+    [
+        (TYP_2021_01, "(15/10/1930 - 15/10/2021)!"),
+        (DN_2023_01, "(30/4/1975 – 30/4/2023)!"),
+    ],
+)
 def test_date_range_stays_on_one_line(text, date_range, size):
     layout = fit_slogan(text, CardStyle(size=size))
     assert any(date_range in line for line in layout.lines), layout.lines

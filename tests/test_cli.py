@@ -13,7 +13,9 @@ from PIL import Image
 from scheduler.cli import cli
 from tests.conftest import REPO
 
-LINE_RE = re.compile(r"^(?P<path>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<sev>error|warning): (?P<msg>.+) \[(?P<rule>[a-z0-9-]+)\]$")
+LINE_RE = re.compile(
+    r"^(?P<path>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<sev>error|warning): (?P<msg>.+) \[(?P<rule>[a-z0-9-]+)\]$"
+)
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
@@ -53,7 +55,10 @@ def test_check_reports_yaml_syntax_errors_as_a_located_line_not_a_traceback(proj
 
 def test_check_with_only_warnings_exits_zero(project_dir: Path) -> None:
     slogans = project_dir / "slogans.yaml"
-    slogans.write_text(slogans.read_text(encoding="utf-8") + '  - id: lap\n    text: "Dân vận khéo thì việc gì cũng thành công!"\n', encoding="utf-8")
+    slogans.write_text(
+        slogans.read_text(encoding="utf-8") + '  - id: lap\n    text: "Dân vận khéo thì việc gì cũng thành công!"\n',
+        encoding="utf-8",
+    )
     code, out, _ = run("check", "-c", str(project_dir / "config.yaml"))
     assert code == 0
     assert "warning:" in out and "[duplicate-text]" in out
@@ -75,7 +80,9 @@ def test_check_exits_2_when_the_slogan_file_is_missing(project_dir: Path) -> Non
 def test_a_slogan_too_long_for_the_card_is_an_error_at_its_text(project_dir: Path) -> None:
     slogans = project_dir / "slogans.yaml"
     long_text = " ".join(["Dân vận khéo thì việc gì cũng thành công"] * 30)
-    slogans.write_text(slogans.read_text(encoding="utf-8") + f'  - id: dai\n    text: "{long_text}"\n', encoding="utf-8")
+    slogans.write_text(
+        slogans.read_text(encoding="utf-8") + f'  - id: dai\n    text: "{long_text}"\n', encoding="utf-8"
+    )
     code, out, _ = run("check", "-c", str(project_dir / "config.yaml"))
     assert code == 1
     match = LINE_RE.match(out.splitlines()[0])
@@ -100,8 +107,12 @@ def test_preview_writes_every_enabled_card_and_prints_each_path(project_dir: Pat
 
 def test_preview_one_slogan_with_a_channel_design(project_dir: Path, tmp_path: Path) -> None:
     config = project_dir / "config.yaml"
-    config.write_text(config.read_text(encoding="utf-8") + "    card: {size: [1200, 630], format: png}\n", encoding="utf-8")
-    code, out, _ = run("preview", "-c", str(config), "--slogan", "dang-quang-vinh", "--channel", "outbox", "-o", str(tmp_path / "o"))
+    config.write_text(
+        config.read_text(encoding="utf-8") + "    card: {size: [1200, 630], format: png}\n", encoding="utf-8"
+    )
+    code, out, _ = run(
+        "preview", "-c", str(config), "--slogan", "dang-quang-vinh", "--channel", "outbox", "-o", str(tmp_path / "o")
+    )
     assert code == 0
     (path,) = [Path(line) for line in out.splitlines()]
     assert path.name.startswith("dang-quang-vinh") and path.suffix == ".png"

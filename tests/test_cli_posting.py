@@ -46,7 +46,13 @@ def test_post_publishes_now_through_the_ledger_and_log_shows_it(project_dir: Pat
     code, out, _ = run("log", "--json", "-c", config)
     (row,) = json.loads(out)
     assert set(row) >= {"channel", "slogan_id", "slot", "status", "remote_id", "posted_at", "reach", "error"}
-    assert (row["channel"], row["slogan_id"], row["status"], row["reach"], row["error"]) == ("outbox", "dang-quang-vinh", "posted", None, None)
+    assert (row["channel"], row["slogan_id"], row["status"], row["reach"], row["error"]) == (
+        "outbox",
+        "dang-quang-vinh",
+        "posted",
+        None,
+        None,
+    )
     assert row["remote_id"] and row["posted_at"]
 
 

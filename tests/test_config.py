@@ -9,7 +9,12 @@ from scheduler.config import FacebookSettings, OutboxSettings, ZaloSettings, loa
 from scheduler.errors import InputError, Problem
 from tests.conftest import MINIMAL_CONFIG, dedent, indent
 
-ENV = {"FB_PAGE_TOKEN": "EAAG-secret-token", "FB_APP_SECRET": "app-secret", "ZALO_APP_SECRET": "zs", "ZALO_REFRESH_TOKEN": "zr"}
+ENV = {
+    "FB_PAGE_TOKEN": "EAAG-secret-token",
+    "FB_APP_SECRET": "app-secret",
+    "ZALO_APP_SECRET": "zs",
+    "ZALO_REFRESH_TOKEN": "zr",
+}
 
 
 def problems_of(project_dir: Path, config_text: str, env: dict[str, str] | None = None) -> list[Problem]:
@@ -308,7 +313,9 @@ BAD_CONFIGS = [
 
 
 @pytest.mark.parametrize(("text", "line", "column", "rule"), BAD_CONFIGS)
-def test_each_bad_input_points_at_its_line_and_column(project_dir: Path, text: str, line: int, column: int, rule: str) -> None:
+def test_each_bad_input_points_at_its_line_and_column(
+    project_dir: Path, text: str, line: int, column: int, rule: str
+) -> None:
     problem = only(problems_of(project_dir, text))
     assert (problem.rule, problem.line, problem.column) == (rule, line, column), problem.format()
     assert problem.path.endswith("config.yaml")
@@ -320,7 +327,11 @@ def test_messages_are_vietnamese_and_name_the_problem(project_dir: Path) -> None
 
 
 def test_unknown_key_suggests_the_closest_known_key(project_dir: Path) -> None:
-    problem = only(problems_of(project_dir, "timezon: Asia/Ho_Chi_Minh\nchannels: [{name: o, type: outbox, schedule: {interval: 1h}}]\n"))
+    problem = only(
+        problems_of(
+            project_dir, "timezon: Asia/Ho_Chi_Minh\nchannels: [{name: o, type: outbox, schedule: {interval: 1h}}]\n"
+        )
+    )
     assert "'timezone'" in problem.message
 
 

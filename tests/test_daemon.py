@@ -52,7 +52,9 @@ def seed_posted(config_path: Path, slot: dt.datetime) -> None:
         ledger.mark_posted(row.id, "r", slot)
 
 
-def test_after_downtime_the_latest_slot_within_the_window_is_posted_late_and_older_ones_are_missed(project_dir: Path) -> None:
+def test_after_downtime_the_latest_slot_within_the_window_is_posted_late_and_older_ones_are_missed(
+    project_dir: Path,
+) -> None:
     config_path = write_config(project_dir, '{times: ["08:00", "19:30"]}')
     seed_posted(config_path, at(14, 19, 30))
     now = at(16, 9, 0)  # down for 15/10 08:00, 15/10 19:30 and 16/10 08:00 (one hour ago)
@@ -100,7 +102,9 @@ def test_a_card_design_that_cannot_be_drawn_stops_the_daemon_at_start(project_di
 
 def test_outside_the_plan_period_the_daemon_says_so(project_dir: Path, caplog: pytest.LogCaptureFixture) -> None:
     config_path = write_config(project_dir, '{times: ["08:00"]}').read_text(encoding="utf-8")
-    (project_dir / "config.yaml").write_text(config_path.replace("plan_period_only: false", "plan_period_only: true"), encoding="utf-8")
+    (project_dir / "config.yaml").write_text(
+        config_path.replace("plan_period_only: false", "plan_period_only: true"), encoding="utf-8"
+    )
     with caplog.at_level("INFO", logger="danvan"):
         upcoming = Daemon(project_dir / "config.yaml", clock=lambda: at(1, 0).replace(month=12)).prepare()
     assert upcoming == []

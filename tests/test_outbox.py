@@ -17,7 +17,9 @@ TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 def outgoing() -> Outgoing:
     card = CardFile(data=b"\xff\xd8fake-jpeg", hash="ab" * 32, extension="jpg")
     slot = dt.datetime(2021, 10, 15, 8, 0, tzinfo=TZ)
-    return Outgoing("outbox", slot, "ky-niem-91-nam", "Nhiệt liệt chào mừng!", "Nhiệt liệt chào mừng!\n\n#ThangDanVan", card)
+    return Outgoing(
+        "outbox", slot, "ky-niem-91-nam", "Nhiệt liệt chào mừng!", "Nhiệt liệt chào mừng!\n\n#ThangDanVan", card
+    )
 
 
 def test_publish_writes_card_caption_and_metadata(tmp_path: Path) -> None:
@@ -29,7 +31,11 @@ def test_publish_writes_card_caption_and_metadata(tmp_path: Path) -> None:
     assert (tmp_path / "out" / f"{stem}.txt").read_text(encoding="utf-8").endswith("#ThangDanVan")
     metadata = json.loads((tmp_path / "out" / f"{stem}.json").read_text(encoding="utf-8"))
     assert metadata["slot"] == "2021-10-15T08:00:00+07:00"
-    assert (metadata["channel"], metadata["slogan_id"], metadata["card_hash"]) == ("outbox", "ky-niem-91-nam", "ab" * 32)
+    assert (metadata["channel"], metadata["slogan_id"], metadata["card_hash"]) == (
+        "outbox",
+        "ky-niem-91-nam",
+        "ab" * 32,
+    )
     assert not [p for p in (tmp_path / "out").iterdir() if p.name.endswith(".tmp")]
 
 

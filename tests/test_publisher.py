@@ -75,7 +75,9 @@ def test_a_slot_is_published_once_and_recorded(project: Project, tmp_path: Path)
 
 
 @pytest.mark.parametrize(("kind", "status"), [("permanent", "failed"), ("token", "failed"), ("transient", "failed")])
-def test_a_refused_publication_is_recorded_with_its_reason(project: Project, tmp_path: Path, kind: ErrorKind, status: str) -> None:
+def test_a_refused_publication_is_recorded_with_its_reason(
+    project: Project, tmp_path: Path, kind: ErrorKind, status: str
+) -> None:
     channel = ScriptedChannel(errors=[ChannelError("nền tảng từ chối", kind)])
     with Ledger.open(tmp_path / "db.sqlite") as ledger:
         row = make(project, ledger, channel, tmp_path).publish(slot(project))
@@ -99,7 +101,9 @@ def test_an_unknown_outcome_not_found_stays_unknown_with_what_to_check(project: 
     assert row.error is not None and "hãy kiểm tra" in row.error and "15/10/2021 08:00" in row.error
 
 
-def test_a_crash_left_in_sending_is_resolved_by_asking_the_channel_never_by_reposting(project: Project, tmp_path: Path) -> None:
+def test_a_crash_left_in_sending_is_resolved_by_asking_the_channel_never_by_reposting(
+    project: Project, tmp_path: Path
+) -> None:
     the_slot = slot(project)
     outbox = OutboxChannel("outbox", tmp_path / "outbox")
     with Ledger.open(tmp_path / "db.sqlite") as ledger:
@@ -130,7 +134,9 @@ def test_post_now_follows_the_rotation_and_goes_through_the_ledger(project: Proj
 
 def test_caption_template_fields(project: Project) -> None:
     channel = project.config.channels[0]
-    custom = type(channel)(**{**channel.__dict__, "caption": "{text} ({plan}, {issued_by}) {hashtags}", "hashtags": ("#A",)})
+    custom = type(channel)(
+        **{**channel.__dict__, "caption": "{text} ({plan}, {issued_by}) {hashtags}", "hashtags": ("#A",)}
+    )
     slogan = project.slogans.slogans[0]
     assert make_caption(custom, slogan, project.slogans.plan) == (
         "Dân vận khéo thì việc gì cũng thành công! (31-KH/BDVTU, Ban Dân vận Tỉnh ủy Bắc Giang) #A"

@@ -60,7 +60,9 @@ BAD = [
     pytest.param('  - id: a\n    text: "Một"\n  - id: a\n    text: "Hai"\n', 8, 9, "duplicate-id", id="duplicate-id"),
     pytest.param('  - id: a\n    text: "   "\n', 7, 11, "empty-text", id="empty-text"),
     pytest.param("  - id: a\n", 6, 5, "missing-key", id="missing-text"),
-    pytest.param('  - id: a\n    text: "Một"\n    dates: [2021-02-30]\n', 8, 13, "invalid-date", id="date-that-does-not-exist"),
+    pytest.param(
+        '  - id: a\n    text: "Một"\n    dates: [2021-02-30]\n', 8, 13, "invalid-date", id="date-that-does-not-exist"
+    ),
     pytest.param('  - id: a\n    text: "Một"\n    dates: 2021-10-15\n', 8, 12, "wrong-type", id="dates-not-a-list"),
     pytest.param('  - id: a\n    text: "Một"\n    enabled: "không"\n', 8, 14, "wrong-type", id="enabled-not-bool"),
     pytest.param('  - id: a\n    text: "Một"\n    priority: 1\n', 8, 5, "unknown-key", id="unknown-key"),
