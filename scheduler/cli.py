@@ -79,17 +79,20 @@ def cli(ctx: click.Context, config_path: str | None) -> None:
 
 @cli.command()
 @config_option
+@click.option("--online", is_flag=True, help="Kiểm tra thêm mã truy cập của từng kênh với Facebook/Zalo (cần mạng).")
 @click.pass_context
-def check(ctx: click.Context, config_path: str | None) -> None:
+def check(ctx: click.Context, config_path: str | None, online: bool) -> None:
     """Kiểm tra tệp cấu hình và tệp khẩu hiệu; in mỗi vấn đề một dòng: TỆP:DÒNG:CỘT: error|warning: ...
 
     Mã thoát: 0 không có lỗi (có thể có cảnh báo), 1 có lỗi, 2 không đọc được tệp.
     """
+    import datetime as dt
+
     from scheduler.validate import check_project
 
     with user_errors():
         path = config_path_of(ctx, config_path)
-        result = check_project(path)
+        result = check_project(path, online_at=dt.datetime.now(dt.UTC) if online else None)
     for problem in result.problems:
         click.echo(problem.format())
     click.echo(_check_summary(result.errors, result.warnings), err=True)
@@ -261,3 +264,20 @@ def log(
         click.echo(report.log_csv(posts, tz), nl=False)
     else:
         click.echo(report.log_table(posts, tz))
+
+
+@cli.command()
+@config_option
+@click.pass_context
+def reach(ctx: click.Context, config_path: str | None) -> None:
+    """Đọc lượt tiếp cận của các bài đến hạn (và mọi bài chưa đọc lần nào), lưu lại và in ra."""
+    from scheduler.daemon import read_reach_now
+    from scheduler.logsetup import configure_logging
+    from scheduler.reach import reach_table
+
+    configure_logging(False)
+    project = _load(ctx, config_path)
+    with user_errors():
+        results = read_reach_now(project)
+    click.echo(reach_table(results, project.config.timezone))
+    sys.exit(EXIT_PROBLEMS if any(r.error for r in results) else EXIT_OK)

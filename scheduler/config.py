@@ -52,10 +52,24 @@ SECRET_KEYS = ("access_token", "app_secret", "refresh_token")
 
 
 class Secret(str):
-    """A credential read from the environment; its repr never shows the value."""
+    """A credential read from the environment; its repr never shows the value.
+
+    `env_name` is the variable it came from, so messages can say which one to renew.
+    """
+
+    env_name: str | None
+
+    def __new__(cls, value: str, env_name: str | None = None) -> Secret:
+        secret = super().__new__(cls, value)
+        secret.env_name = env_name
+        return secret
 
     def __repr__(self) -> str:
         return "Secret('***')"
+
+    def describe(self, key: str) -> str:
+        """How an officer finds this secret: the variable's name, or the config key."""
+        return f"biến môi trường {self.env_name}" if self.env_name else f"khóa '{key}' trong tệp cấu hình"
 
 
 @dataclass(frozen=True)
@@ -105,6 +119,16 @@ class ChannelConfig:
     caption: str = DEFAULT_CAPTION
     hashtags: tuple[str, ...] = DEFAULT_HASHTAGS
     card_at: tuple[int, int] = (1, 1)  # line, column of the channel's `card:` (or of the channel itself)
+    at: tuple[int, int] = (1, 1)  # line, column of the channel's entry in the config file
+
+
+DEFAULT_READINGS = (dt.timedelta(hours=1), dt.timedelta(hours=24), dt.timedelta(hours=72), dt.timedelta(days=7))
+
+
+@dataclass(frozen=True)
+class ReachPolicy:
+    readings: tuple[dt.timedelta, ...] = DEFAULT_READINGS  # after each post, when to read its reach
+    check_every: dt.timedelta = dt.timedelta(minutes=15)  # how often the daemon looks for due readings
 
 
 @dataclass(frozen=True)
@@ -122,6 +146,7 @@ class Config:
     card: CardStyle
     channels: tuple[ChannelConfig, ...]
     posting: PostingPolicy = field(default_factory=PostingPolicy)
+    reach: ReachPolicy = field(default_factory=ReachPolicy)
     card_at: tuple[int, int] = (1, 1)  # line, column of the top-level `card:` key
 
     @property
@@ -152,7 +177,7 @@ def declared_slogans_path(text: str, path: Path) -> Path | None:
     return (path.parent / "slogans.yaml").resolve()
 
 
-_TOP_KEYS = ["timezone", "slogans", "database", "card", "posting", "channels"]
+_TOP_KEYS = ["timezone", "slogans", "database", "card", "posting", "reach", "channels"]
 
 
 def parse_config(text: str, path: Path, report: Report, env: Mapping[str, str]) -> Config | None:
@@ -170,6 +195,7 @@ def parse_config(text: str, path: Path, report: Report, env: Mapping[str, str]) 
     database = reader.path(top, "database", Path("data/danvan.db"), must_exist=False)
     card = reader.card(top.mapping("card"), CardStyle(), "card")
     posting = reader.posting(top.mapping("posting"))
+    reach = reader.reach(top.mapping("reach"))
     channels = reader.channels(top.sequence("channels"), card)
     if report.has_errors or timezone is None or slogans_path is None or database is None or card is None:
         return None
@@ -181,6 +207,7 @@ def parse_config(text: str, path: Path, report: Report, env: Mapping[str, str]) 
         card=card,
         channels=channels,
         posting=posting,
+        reach=reach,
         card_at=_position(top.key_node("card") or root),
     )
 
@@ -243,7 +270,10 @@ class _Reader:
                 "secret-in-file",
             )
         value = self.text(fields, key)
-        return Secret(value) if value is not None else None
+        if value is None:
+            return None
+        match = ENV_RE.fullmatch((raw or "").strip())
+        return Secret(value, match.group(1) if match else None)
 
     def path(self, fields: Fields, key: str, default: Path, *, must_exist: bool) -> Path | None:
         raw = self.text(fields, key)
@@ -295,6 +325,23 @@ class _Reader:
         return PostingPolicy(
             plan_period_only=fields.boolean("plan_period_only", True),
             catch_up=self.duration(fields, "catch_up", PostingPolicy.catch_up),
+        )
+
+    def reach(self, node: yaml.MappingNode | None) -> ReachPolicy:
+        fields = Fields(node, self.report, "reach", ["readings", "check_every"])
+        readings: list[dt.timedelta] = []
+        sequence = fields.sequence("readings")
+        for item in sequence.value if sequence is not None else []:
+            parsed = parse_duration(scalar_text(item)) if isinstance(item, yaml.ScalarNode) else None
+            if parsed is None:
+                self.report.error(
+                    item, "mỗi mốc đọc lượt tiếp cận phải là khoảng thời gian như 1h, 24h, 72h, 7d", "invalid-duration"
+                )
+                continue
+            readings.append(parsed)
+        return ReachPolicy(
+            readings=tuple(sorted(set(readings))) if sequence is not None else DEFAULT_READINGS,
+            check_every=self.duration(fields, "check_every", ReachPolicy.check_every),
         )
 
     def card(self, node: yaml.MappingNode | None, base: CardStyle, where: str) -> CardStyle | None:
@@ -510,6 +557,7 @@ class _ChannelReader:
             caption=caption,
             hashtags=hashtags,
             card_at=_position(fields.key_node("card") or item),
+            at=_position(item),
         )
 
     def _soften_env_errors(self, since: int) -> None:

@@ -29,6 +29,7 @@ from scheduler.lock import acquire_daemon_lock
 from scheduler.planner import Slot, plan
 from scheduler.project import Project, load_project
 from scheduler.publisher import Publisher, post_now
+from scheduler.reach import ReachReader, ReadResult, read_due
 
 log = logging.getLogger("danvan.daemon")
 
@@ -173,6 +174,7 @@ class Daemon:
             self._project = load_project(self.config_path)
         self._channels = {c.name: build_channel(c) for c in self.project.config.enabled_channels}
         with self._ledger() as ledger:
+            self._resume_paused(ledger)
             self._recover(ledger)
             upcoming = self._announce(ledger)
         self._prerender(upcoming)
@@ -209,6 +211,14 @@ class Daemon:
             cards=CardStore(card_directory(self.project.config)),
             clock=self.now,
         )
+
+    def _resume_paused(self, ledger: Ledger) -> None:
+        """A restart is how an officer says "I renewed the token": try again (a bad token pauses it again)."""
+        for channel in self.project.config.enabled_channels:
+            state = ledger.channel_state(channel.name)
+            if state is not None and state.state == "paused" and state.paused_until is None:
+                log.warning("kênh %s: bỏ tạm dừng khi khởi động lại (lý do trước đó: %s)", channel.name, state.reason)
+                ledger.set_channel_state(channel.name, "active", None, self.now())
 
     def _recover(self, ledger: Ledger) -> None:
         publisher = self._publisher(ledger)
@@ -291,14 +301,24 @@ class Daemon:
             },
         )
         self._scheduler.add_listener(self._on_missed, EVENT_JOB_MISSED)
-        with self._ledger() as ledger:
-            for channel in config.enabled_channels:
-                self._schedule_next(channel, ledger, self.now())
+        self._schedule_idle_channels()
+        # A channel whose next slot lies beyond the planning horizon (a yearly cron, a plan period months
+        # away) has no timer; look again every hour rather than never.
+        self._scheduler.add_job(self._schedule_idle_channels, "interval", hours=1, id="housekeeping")
+        every = config.reach.check_every.total_seconds()
+        self._scheduler.add_job(self._read_reach, "interval", seconds=every, id="reach", next_run_time=self.now())
         try:
             if not self._stopping.is_set():
                 self._scheduler.start()
         finally:
             self._wait_for_in_flight()
+
+    def _schedule_idle_channels(self) -> None:
+        pending = {job.id.split(":")[1] for job in self._scheduler.get_jobs() if job.id.startswith("slot:")}
+        with self._ledger() as ledger:
+            for channel in self.project.config.enabled_channels:
+                if channel.name not in pending:
+                    self._schedule_next(channel, ledger, self.now())
 
     def _schedule_next(self, channel: ChannelConfig, ledger: Ledger, after: dt.datetime) -> None:
         if self._stopping.is_set():
@@ -340,6 +360,16 @@ class Daemon:
                     if channel is not None:
                         self._schedule_next(channel, ledger, at + ONE_SECOND)
 
+    def _read_reach(self) -> None:
+        readers = reach_readers(self._channels)
+        if not readers or self._stopping.is_set():
+            return
+        with self._tracking(), self._ledger() as ledger:
+            try:
+                read_due(ledger, readers, self.project.config.reach, self.now())
+            except Exception:  # reach is secondary: never let it disturb posting
+                log.exception("lỗi khi đọc lượt tiếp cận")
+
     def _on_missed(self, event: Any) -> None:
         """APScheduler skipped a run (the machine slept past the catch-up window): record it and go on."""
         channel_name = str(event.job_id).split(":")[1]
@@ -366,6 +396,20 @@ class Daemon:
     def _wait_for_in_flight(self) -> None:
         with self._idle:
             self._idle.wait_for(lambda: self._in_flight == 0)
+
+
+def reach_readers(channels: dict[str, Channel]) -> dict[str, ReachReader]:
+    """The channels that can report reach (the outbox cannot)."""
+    return {name: channel for name, channel in channels.items() if isinstance(channel, ReachReader)}
+
+
+def read_reach_now(project: Project, clock: Clock = system_clock) -> list[ReadResult]:
+    """`danvan reach`: read every post that is due a reading, and every post never read."""
+    config = project.config
+    channels = {c.name: build_channel(c) for c in config.enabled_channels}
+    with Ledger.open(config.database) as ledger:
+        now = clock().astimezone(config.timezone)
+        return read_due(ledger, reach_readers(channels), config.reach, now, include_unread=True)
 
 
 def post_once(project: Project, channel_name: str, slogan_id: str | None, clock: Clock = system_clock) -> LedgerPost:

@@ -62,7 +62,17 @@ class ChannelError(DanvanError):
     the post may or may not exist on the platform (a timeout after sending).
     """
 
-    def __init__(self, message: str, kind: ErrorKind, *, retry_after: float | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        kind: ErrorKind,
+        *,
+        retry_after: float | None = None,
+        ambiguous: bool = False,
+        code: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.kind: ErrorKind = kind
-        self.retry_after = retry_after
+        self.retry_after = retry_after  # seconds the platform asked us to wait, when it said
+        self.ambiguous = ambiguous  # the platform may have acted before failing (timeout, 5xx)
+        self.code = code  # the platform's own error code, when it gave one

@@ -165,6 +165,35 @@ def m001_initial(db: Database) -> None:
         db.execute(statement)
 
 
+@migrations()
+def m002_channel_pause_until(db: Database) -> None:
+    # A policy block (Facebook code 368) pauses a channel for a cool-down, not until a person acts.
+    db.execute("ALTER TABLE channel_state ADD COLUMN paused_until TEXT")
+
+
+@dataclass(frozen=True)
+class ChannelState:
+    channel: str
+    state: Literal["active", "paused"]
+    reason: str | None
+    paused_until: datetime | None
+    updated_at: datetime
+
+    def paused_at(self, now: datetime) -> bool:
+        """Paused at `now`: until a person acts, or until the cool-down has run out."""
+        if self.state != "paused":
+            return False
+        return self.paused_until is None or now < self.paused_until
+
+
+@dataclass(frozen=True)
+class Reading:
+    post_id: int
+    taken_at: datetime
+    reach: int | None
+    views: int | None
+
+
 # --- time helpers -----------------------------------------------------------------------------
 
 
@@ -356,7 +385,82 @@ class Ledger:
             [post_id, _iso_utc(taken_at, "taken_at"), *values, raw_json],
         )
 
+    def set_channel_state(
+        self,
+        channel: str,
+        state: Literal["active", "paused"],
+        reason: str | None,
+        now: datetime,
+        paused_until: datetime | None = None,
+    ) -> None:
+        self._db.execute(
+            """
+            INSERT INTO channel_state (channel, state, reason, paused_until, updated_at) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (channel) DO UPDATE SET state = excluded.state, reason = excluded.reason,
+                paused_until = excluded.paused_until, updated_at = excluded.updated_at
+            """,
+            [
+                channel,
+                state,
+                reason,
+                None if paused_until is None else _iso_utc(paused_until, "paused_until"),
+                _iso(now, "now"),
+            ],
+        )
+
     # --- reading ------------------------------------------------------------------------------
+
+    def channel_state(self, channel: str) -> ChannelState | None:
+        rows = list(self._db.query("SELECT * FROM channel_state WHERE channel = ?", [channel]))
+        if not rows:
+            return None
+        row = rows[0]
+        return ChannelState(
+            channel=row["channel"],
+            state=row["state"],
+            reason=row["reason"],
+            paused_until=_parse(row["paused_until"]),
+            updated_at=datetime.fromisoformat(row["updated_at"]),
+        )
+
+    def posted_since(self, since: datetime, channels: list[str] | None = None) -> list[Post]:
+        """Posted rows with a platform id whose slot is at or after `since`, oldest first (reach candidates)."""
+        where = "WHERE status = 'posted' AND remote_id IS NOT NULL AND slot_utc >= ?"
+        params: list[object] = [_iso_utc(since, "since")]
+        if channels is not None:
+            where += f" AND channel IN ({', '.join('?' for _ in channels)})"
+            params.extend(channels)
+        return self._select(f"{where} ORDER BY slot_utc", params)
+
+    def unread_posts(self, channels: list[str]) -> list[Post]:
+        """Posted rows with a platform id and no reading at all, oldest first."""
+        marks = ", ".join("?" for _ in channels)
+        return self._select(
+            f"""WHERE status = 'posted' AND remote_id IS NOT NULL AND channel IN ({marks})
+            AND NOT EXISTS (SELECT 1 FROM readings WHERE readings.post_id = posts.id) ORDER BY slot_utc""",
+            list(channels),
+        )
+
+    def last_readings(self, post_ids: list[int]) -> dict[int, datetime]:
+        """The time of each post's latest reading (posts never read are absent)."""
+        if not post_ids:
+            return {}
+        found: dict[int, datetime] = {}
+        for start in range(0, len(post_ids), 500):  # stay far below SQLite's parameter limit
+            chunk = post_ids[start : start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            rows = self._db.query(
+                f"SELECT post_id, MAX(taken_at) AS taken_at FROM readings WHERE post_id IN ({marks}) GROUP BY post_id",
+                chunk,
+            )
+            found.update({row["post_id"]: datetime.fromisoformat(row["taken_at"]) for row in rows})
+        return found
+
+    def readings(self, post_id: int) -> list[Reading]:
+        rows = self._db.query(
+            "SELECT post_id, taken_at, reach, views FROM readings WHERE post_id = ? ORDER BY taken_at", [post_id]
+        )
+        return [Reading(r["post_id"], datetime.fromisoformat(r["taken_at"]), r["reach"], r["views"]) for r in rows]
 
     def get(self, channel: str, slot: datetime) -> Post | None:
         return self._find(channel, slot)

@@ -61,8 +61,27 @@ class Publisher:
                 "kênh %s, lượt %s: đã được xử lý trước đó (%s), bỏ qua", slot.channel, _hm(slot.at), existing.status
             )
             return existing
+        paused = self.pause_reason(slot.channel)
+        if paused is not None:
+            log.warning("kênh %s, lượt %s: không đăng vì kênh đang tạm dừng", slot.channel, _hm(slot.at))
+            return self.ledger.mark_failed(claimed.id, f"kênh đang tạm dừng: {paused}", self.clock())
         outgoing = Outgoing(slot.channel, slot.at, slogan.id, slogan.text, caption, card)
         return self._send(claimed, outgoing)
+
+    def pause_reason(self, channel: str) -> str | None:
+        """Why the channel is paused now (a token to renew, a policy cool-down), or None when it is active."""
+        state = self.ledger.channel_state(channel)
+        if state is None or not state.paused_at(self.clock()):
+            return None
+        return state.reason or "không rõ lý do"
+
+    def pause(self, channel: str, exc: ChannelError) -> None:
+        """A token or policy error stops this channel (and only it) until a person acts or a cool-down ends."""
+        until = (
+            self.clock() + dt.timedelta(seconds=exc.retry_after) if exc.kind == "policy" and exc.retry_after else None
+        )
+        self.ledger.set_channel_state(channel, "paused", str(exc), self.clock(), paused_until=until)
+        log.error("kênh %s tạm dừng: %s", channel, exc)
 
     def resolve_in_flight(self) -> list[Post]:
         """Rows left in `sending` by a crash: ask the channel whether the post exists; never re-post blindly."""
@@ -95,6 +114,8 @@ class Publisher:
             log.warning("kênh %s, lượt %s: %s", outgoing.channel, _hm(outgoing.slot), message)
             return self.ledger.mark_unknown(claimed.id, message, self.clock())
         log.error("kênh %s, lượt %s: đăng không thành công: %s", outgoing.channel, _hm(outgoing.slot), exc)
+        if exc.kind in ("token", "policy"):
+            self.pause(outgoing.channel, exc)
         return self.ledger.mark_failed(claimed.id, str(exc), self.clock())
 
     def _find(self, outgoing: Outgoing) -> Published | None:

@@ -66,7 +66,7 @@ def _table_row(post: Post, tz: ZoneInfo) -> tuple[str, ...]:
         post.channel,
         post.slogan_id,
         STATUS_LABELS.get(post.status, post.status),
-        "" if post.reach is None else f"{post.reach:,}".replace(",", "."),
+        count_text(post.reach),
         note,
     )
 
@@ -92,3 +92,7 @@ def parse_day(text: str, tz: ZoneInfo) -> dt.datetime:
         return dt.datetime.combine(dt.date.fromisoformat(text), dt.time(), tz)
     moment = dt.datetime.fromisoformat(text)
     return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+
+
+def count_text(value: int | None) -> str:
+    return "" if value is None else f"{value:,}".replace(",", ".")

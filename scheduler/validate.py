@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -9,10 +11,13 @@ from pathlib import Path
 
 from scheduler.cards import fit_slogan, render_card
 from scheduler.cardstyle import CardStyle
+from scheduler.channels import build_channel
 from scheduler.config import Config, declared_slogans_path, parse_config
-from scheduler.errors import CardError, Problem, UnreadableFileError
+from scheduler.errors import CardError, ChannelError, Problem, UnreadableFileError
 from scheduler.slogans import SloganFile, parse_slogans, read_text_file
 from scheduler.yamlmarks import Report
+
+log = logging.getLogger("danvan.check")
 
 
 @dataclass
@@ -35,7 +40,10 @@ class CheckResult:
         return 1 if self.errors else 0
 
 
-def check_project(config_path: Path, env: Mapping[str, str] | None = None) -> CheckResult:
+def check_project(
+    config_path: Path, env: Mapping[str, str] | None = None, *, online_at: dt.datetime | None = None
+) -> CheckResult:
+    """Every problem of both files; with `online_at`, also each platform channel's credentials at that time."""
     result = CheckResult()
     config_text = _read(config_path, result)
     if config_text is None:
@@ -47,6 +55,8 @@ def check_project(config_path: Path, env: Mapping[str, str] | None = None) -> Ch
     slogans = _check_slogans(slogans_path, result) if slogans_path else None
     if config is not None and slogans is not None:
         result.problems.extend(card_fit_problems(config, slogans))
+    if config is not None and online_at is not None:
+        result.problems.extend(check_online(config, online_at))
     result.problems.sort(key=lambda p: (p.path != str(config_path), p.path, p.line, p.column))
     return result
 
@@ -119,4 +129,29 @@ def card_design_problems(config: Config) -> list[Problem]:
         except CardError as exc:
             message = f"mẫu thẻ của kênh {channels} không vẽ được: {exc}"
             problems.append(Problem(str(config.path), line, column, "error", message, "card-design"))
+    return problems
+
+
+def check_online(config: Config, now: dt.datetime) -> list[Problem]:
+    """`danvan check --online`: ask each platform channel whether its credentials work, and for how long."""
+    problems: list[Problem] = []
+    for channel_config in config.enabled_channels:
+        channel = build_channel(channel_config)
+        verify = getattr(channel, "verify", None)
+        if verify is None:
+            continue
+        line, column = channel_config.at
+        try:
+            findings = verify(now)
+        except ChannelError as exc:
+            problems.append(
+                Problem(str(config.path), line, column, "error", f"kênh '{channel_config.name}': {exc}", "online")
+            )
+            continue
+        for finding in findings:
+            if finding.severity in ("error", "warning"):
+                message = f"kênh '{channel_config.name}': {finding.message}"
+                problems.append(Problem(str(config.path), line, column, finding.severity, message, "online"))
+            else:
+                log.info("kênh %s: %s", channel_config.name, finding.message)
     return problems

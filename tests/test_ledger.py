@@ -85,7 +85,7 @@ EXPECTED_COLUMNS = {
         "updated_at",
     ],
     "readings": ["id", "post_id", "taken_at", "reach", "views", "reactions", "clicks", "shares", "raw"],
-    "channel_state": ["channel", "state", "reason", "updated_at"],
+    "channel_state": ["channel", "state", "reason", "updated_at", "paused_until"],
     "daemon": ["id", "pid", "host", "started_at", "heartbeat_at", "next_slot"],
     "tokens": ["channel", "access_token", "refresh_token", "access_expires_at", "refresh_expires_at", "updated_at"],
 }
@@ -95,7 +95,7 @@ def test_open_creates_parent_folders_and_migrates_a_blank_database(ledger: Ledge
     with raw_db(db_path) as conn:
         applied = [row["name"] for row in conn.execute("SELECT name FROM _sqlite_migrations ORDER BY id")]
         tables = {row["name"] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert applied == ["m001_initial"]
+    assert applied == ["m001_initial", "m002_channel_pause_until"]
     assert set(EXPECTED_COLUMNS) <= tables
 
 
@@ -292,7 +292,7 @@ def test_racing_first_opens_of_a_blank_database_all_succeed(db_path: Path) -> No
         thread.join(timeout=30)
     assert errors == []
     with raw_db(db_path) as conn:
-        assert conn.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0] == 1
+        assert conn.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0] == 2  # each applied once
 
 
 CLAIM_THEN_WAIT = """

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from scheduler.config import ChannelConfig, OutboxSettings
+from scheduler.config import ChannelConfig, FacebookSettings, OutboxSettings
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,14 @@ def _outbox(config: ChannelConfig) -> Channel:
     return OutboxChannel(config.name, config.settings.directory)
 
 
-REGISTRY: dict[str, ChannelFactory] = {"outbox": _outbox}
+def _facebook(config: ChannelConfig) -> Channel:
+    from scheduler.channels.facebook import FacebookChannel
+
+    assert isinstance(config.settings, FacebookSettings)
+    return FacebookChannel(config.name, config.settings)
+
+
+REGISTRY: dict[str, ChannelFactory] = {"outbox": _outbox, "facebook": _facebook}
 
 
 def build_channel(config: ChannelConfig) -> Channel:

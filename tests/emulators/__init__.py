@@ -1,0 +1,1 @@
+"""Loopback HTTP emulators of the external platforms danvan talks to (tests only)."""
