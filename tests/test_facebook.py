@@ -318,3 +318,21 @@ def test_danvan_post_and_reach_through_the_cli(project_dir: Path) -> None:
         321,
         graph.posts[0].post_id,
     )
+
+
+def test_check_online_through_the_cli(project_dir: Path) -> None:
+    from click.testing import CliRunner
+
+    from scheduler.cli import cli
+
+    with GraphEmulator(scopes=("pages_manage_posts", "pages_show_list", "pages_read_engagement")) as graph:
+        fb_project(project_dir, graph)
+        result = CliRunner().invoke(
+            cli, ["check", "--online", "-c", str(project_dir / "config.yaml")], env={"FB_PAGE_TOKEN": graph.token}
+        )
+    assert result.exit_code == 1
+    (line,) = result.stdout.splitlines()
+    assert line.startswith(
+        f"{project_dir / 'config.yaml'}:10:5: error: kênh 'fanpage': mã truy cập thiếu quyền: read_insights"
+    )
+    assert line.endswith("[online]")
