@@ -281,3 +281,37 @@ def reach(ctx: click.Context, config_path: str | None) -> None:
         results = read_reach_now(project)
     click.echo(reach_table(results, project.config.timezone))
     sys.exit(EXIT_PROBLEMS if any(r.error for r in results) else EXIT_OK)
+
+
+@cli.group()
+def zalo() -> None:
+    """Các lệnh cho kênh Zalo Official Account."""
+
+
+@zalo.command(name="auth")
+@config_option
+@click.option("--channel", "channel_name", required=True, metavar="NAME", help="Kênh Zalo cần cấp quyền.")
+@click.option("--code", metavar="MÃ", help="Mã cấp quyền (authorization code) hoặc cả đường dẫn trả về sau khi đồng ý.")
+@click.option("--verifier", metavar="V", help="code_verifier đã lưu trong trang quản lý ứng dụng Zalo (nếu có).")
+@click.pass_context
+def zalo_auth(
+    ctx: click.Context, config_path: str | None, channel_name: str, code: str | None, verifier: str | None
+) -> None:
+    """Cấp quyền cho danvan dùng OA: in đường dẫn đồng ý, rồi đổi mã nhận được lấy cặp mã truy cập đầu tiên."""
+    from scheduler.zaloauth import finish_consent, start_consent
+
+    project = _load(ctx, config_path)
+    with user_errors():
+        if code is None:
+            consent = start_consent(project, channel_name)
+            click.echo("1. Đăng nhập Zalo bằng tài khoản quản trị OA rồi mở đường dẫn sau và đồng ý cấp quyền:")
+            click.echo(f"   {consent.link}")
+            click.echo(
+                f"   (code_challenge: {consent.code_challenge} — nếu trang quản lý ứng dụng yêu cầu, hãy lưu giá trị này)"
+            )
+            click.echo(f"2. Chạy: danvan zalo auth --channel {channel_name} --code MÃ_NHẬN_ĐƯỢC")
+            return
+        expires = finish_consent(project, channel_name, code, verifier)
+    click.echo(
+        f"Đã lưu mã truy cập Zalo cho kênh {channel_name} (mã truy cập dùng đến {expires:%d/%m/%Y %H:%M} UTC; tự làm mới sau đó)."
+    )

@@ -103,6 +103,8 @@ class ZaloSettings:
     api_base: str = "https://openapi.zalo.me"
     oauth_base: str = "https://oauth.zaloapp.com"
     author: str = ""
+    broadcast: bool = False  # also send each article to the OA's followers (within the package's limits)
+    redirect_uri: str | None = None  # the callback saved in the Zalo app console, for the consent link
 
 
 ChannelSettings = OutboxSettings | FacebookSettings | ZaloSettings
@@ -691,6 +693,8 @@ class _ChannelReader:
         api_base = self._url(fields, "api_base", ZaloSettings.api_base)
         oauth_base = self._url(fields, "oauth_base", ZaloSettings.oauth_base)
         author = self.reader.text(fields, "author", "") or ""
+        broadcast = fields.boolean("broadcast", False)
+        redirect_uri = self._url(fields, "redirect_uri", None)
         if None in (app_id, app_secret, image_dir, image_base_url, api_base, oauth_base):
             return None
         assert app_id and app_secret and image_dir and image_base_url and api_base and oauth_base
@@ -703,6 +707,8 @@ class _ChannelReader:
             api_base=api_base,
             oauth_base=oauth_base,
             author=author,
+            broadcast=broadcast,
+            redirect_uri=redirect_uri,
         )
 
     def _url(self, fields: Fields, key: str, default: str | None) -> str | None:
@@ -716,7 +722,8 @@ class _ChannelReader:
                 "invalid-url",
             )
             return None
-        return value.rstrip("/") if key != "image_base_url" else value
+        # Base URLs get paths appended; the others (image_base_url, redirect_uri) must stay exactly as written.
+        return value.rstrip("/") if key in ("api_base", "oauth_base") else value
 
 
 @dataclass

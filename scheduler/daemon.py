@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from scheduler.cardstore import CardStore
-from scheduler.channels import Channel, build_channel
+from scheduler.channels import Channel, ChannelContext, build_channel
 from scheduler.config import ChannelConfig, Config, Schedule
 from scheduler.errors import CardError, DanvanError
 from scheduler.ledger import Ledger
@@ -172,7 +172,8 @@ class Daemon:
         """Everything before the first timer: settle crashed and missed slots, announce, draw the next cards."""
         if self._project is None:
             self._project = load_project(self.config_path)
-        self._channels = {c.name: build_channel(c) for c in self.project.config.enabled_channels}
+        context = ChannelContext(self.project.config.database, self.now)
+        self._channels = {c.name: build_channel(c, context) for c in self.project.config.enabled_channels}
         with self._ledger() as ledger:
             self._resume_paused(ledger)
             self._recover(ledger)
@@ -307,6 +308,7 @@ class Daemon:
         self._scheduler.add_job(self._schedule_idle_channels, "interval", hours=1, id="housekeeping")
         every = config.reach.check_every.total_seconds()
         self._scheduler.add_job(self._read_reach, "interval", seconds=every, id="reach", next_run_time=self.now())
+        self._scheduler.add_job(self._platform_chores, "interval", minutes=15, id="chores", next_run_time=self.now())
         try:
             if not self._stopping.is_set():
                 self._scheduler.start()
@@ -370,6 +372,31 @@ class Daemon:
             except Exception:  # reach is secondary: never let it disturb posting
                 log.exception("lỗi khi đọc lượt tiếp cận")
 
+    def _platform_chores(self) -> None:
+        """Zalo: broadcasts deferred to the morning, and the follower count once a day."""
+        if self._stopping.is_set():
+            return
+        with self._tracking():
+            for name, channel in self._channels.items():
+                try:
+                    self._chores_of(name, channel)
+                except DanvanError as exc:
+                    log.warning("kênh %s: %s", name, exc)
+                except Exception:
+                    log.exception("kênh %s: lỗi không lường trước", name)
+
+    def _chores_of(self, name: str, channel: Channel) -> None:
+        send = getattr(channel, "send_due_broadcasts", None)
+        if send is not None and send():
+            log.info("kênh %s: đã gửi broadcast dời từ tối hôm trước", name)
+        followers = getattr(channel, "followers", None)
+        if followers is None:
+            return
+        with self._ledger() as ledger:
+            last = ledger.last_followers_at(name)
+            if last is None or self.now() - last >= dt.timedelta(days=1):
+                ledger.add_followers(name, self.now(), followers())
+
     def _on_missed(self, event: Any) -> None:
         """APScheduler skipped a run (the machine slept past the catch-up window): record it and go on."""
         channel_name = str(event.job_id).split(":")[1]
@@ -406,7 +433,8 @@ def reach_readers(channels: dict[str, Channel]) -> dict[str, ReachReader]:
 def read_reach_now(project: Project, clock: Clock = system_clock) -> list[ReadResult]:
     """`danvan reach`: read every post that is due a reading, and every post never read."""
     config = project.config
-    channels = {c.name: build_channel(c) for c in config.enabled_channels}
+    context = ChannelContext(config.database, clock)
+    channels = {c.name: build_channel(c, context) for c in config.enabled_channels}
     with Ledger.open(config.database) as ledger:
         now = clock().astimezone(config.timezone)
         return read_due(ledger, reach_readers(channels), config.reach, now, include_unread=True)
@@ -424,7 +452,7 @@ def post_once(project: Project, channel_name: str, slogan_id: str | None, clock:
             config=config,
             slogans=project.slogans,
             ledger=ledger,
-            channels={channel.name: build_channel(channel)},
+            channels={channel.name: build_channel(channel, ChannelContext(config.database, clock))},
             cards=CardStore(card_directory(config)),
             clock=lambda: clock().astimezone(config.timezone),
         )

@@ -171,6 +171,62 @@ def m002_channel_pause_until(db: Database) -> None:
     db.execute("ALTER TABLE channel_state ADD COLUMN paused_until TEXT")
 
 
+@migrations()
+def m003_zalo_auth_followers_broadcasts(db: Database) -> None:
+    # PKCE verifier of a consent in progress (sealed like the tokens).
+    db.execute(
+        "CREATE TABLE zalo_auth (channel TEXT PRIMARY KEY, code_verifier TEXT NOT NULL, created_at TEXT NOT NULL)"
+    )
+    db.execute(
+        """
+        CREATE TABLE followers (
+            id INTEGER PRIMARY KEY,
+            channel TEXT NOT NULL,
+            taken_at TEXT NOT NULL,
+            count INTEGER NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_followers_channel_taken_at ON followers (channel, taken_at)")
+    # Zalo refuses broadcasts at night (-234): they wait here for the morning.
+    db.execute(
+        """
+        CREATE TABLE broadcasts (
+            id INTEGER PRIMARY KEY,
+            channel TEXT NOT NULL,
+            post_id INTEGER REFERENCES posts (id),
+            article_id TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed')),
+            not_before TEXT NOT NULL,
+            message_id TEXT,
+            error TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_broadcasts_status_not_before ON broadcasts (status, not_before)")
+
+
+@dataclass(frozen=True)
+class StoredTokens:
+    """A channel's token pair as stored: sealed strings (see secretbox) and their expiry times."""
+
+    access_token: str | None
+    refresh_token: str | None
+    access_expires_at: datetime | None
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class PendingBroadcast:
+    id: int
+    channel: str
+    post_id: int | None
+    article_id: str
+    not_before: datetime
+
+
 @dataclass(frozen=True)
 class ChannelState:
     channel: str
@@ -329,9 +385,12 @@ class Ledger:
             )
             return self._require_slot(channel, slot)
 
-    def mark_posted(self, post_id: int, remote_id: str | None, now: datetime) -> Post:
-        """The platform accepted the post (`remote_id` is its id for it, when it gives one)."""
-        return self._move(post_id, "posted", now, remote_id=remote_id, error=None, posted_at=_iso(now, "now"))
+    def mark_posted(self, post_id: int, remote_id: str | None, now: datetime, note: str | None = None) -> Post:
+        """The platform accepted the post (`remote_id` is its id for it, when it gives one).
+
+        `note` is kept in the error column: something an officer should read although the post went out.
+        """
+        return self._move(post_id, "posted", now, remote_id=remote_id, error=note, posted_at=_iso(now, "now"))
 
     def mark_failed(self, post_id: int, error: str, now: datetime) -> Post:
         """The platform certainly does not have the post."""
@@ -408,7 +467,84 @@ class Ledger:
             ],
         )
 
+    def save_tokens(
+        self, channel: str, access_token: str, refresh_token: str, access_expires_at: datetime, now: datetime
+    ) -> None:
+        """Store a channel's new (sealed) token pair at once: a rotated refresh token exists nowhere else."""
+        self._db.execute(
+            """
+            INSERT INTO tokens (channel, access_token, refresh_token, access_expires_at, updated_at)
+            VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (channel) DO UPDATE SET access_token = excluded.access_token,
+                refresh_token = excluded.refresh_token, access_expires_at = excluded.access_expires_at,
+                updated_at = excluded.updated_at
+            """,
+            [channel, access_token, refresh_token, _iso_utc(access_expires_at, "access_expires_at"), _iso(now, "now")],
+        )
+
+    def save_verifier(self, channel: str, sealed_verifier: str, now: datetime) -> None:
+        self._db.execute(
+            """INSERT INTO zalo_auth (channel, code_verifier, created_at) VALUES (?, ?, ?)
+            ON CONFLICT (channel) DO UPDATE SET code_verifier = excluded.code_verifier, created_at = excluded.created_at""",
+            [channel, sealed_verifier, _iso(now, "now")],
+        )
+
+    def add_followers(self, channel: str, taken_at: datetime, count: int) -> None:
+        self._db.execute(
+            "INSERT INTO followers (channel, taken_at, count) VALUES (?, ?, ?)",
+            [channel, _iso_utc(taken_at, "taken_at"), count],
+        )
+
+    def add_broadcast(
+        self, channel: str, post_id: int | None, article_id: str, not_before: datetime, now: datetime
+    ) -> None:
+        stamp = _iso(now, "now")
+        self._db.execute(
+            """INSERT INTO broadcasts (channel, post_id, article_id, status, not_before, created_at, updated_at)
+            VALUES (?, ?, ?, 'pending', ?, ?, ?)""",
+            [channel, post_id, article_id, _iso_utc(not_before, "not_before"), stamp, stamp],
+        )
+
+    def finish_broadcast(self, broadcast_id: int, message_id: str | None, error: str | None, now: datetime) -> None:
+        status = "failed" if error else "sent"
+        self._db.execute(
+            "UPDATE broadcasts SET status = ?, message_id = ?, error = ?, updated_at = ? WHERE id = ?",
+            [status, message_id, error, _iso(now, "now"), broadcast_id],
+        )
+
     # --- reading ------------------------------------------------------------------------------
+
+    def tokens(self, channel: str) -> StoredTokens | None:
+        rows = list(self._db.query("SELECT * FROM tokens WHERE channel = ?", [channel]))
+        if not rows:
+            return None
+        row = rows[0]
+        return StoredTokens(
+            access_token=row["access_token"],
+            refresh_token=row["refresh_token"],
+            access_expires_at=_parse(row["access_expires_at"]),
+            updated_at=datetime.fromisoformat(row["updated_at"]),
+        )
+
+    def verifier(self, channel: str) -> str | None:
+        rows = list(self._db.query("SELECT code_verifier FROM zalo_auth WHERE channel = ?", [channel]))
+        return str(rows[0]["code_verifier"]) if rows else None
+
+    def last_followers_at(self, channel: str) -> datetime | None:
+        rows = list(self._db.query("SELECT MAX(taken_at) AS at FROM followers WHERE channel = ?", [channel]))
+        return _parse(rows[0]["at"]) if rows else None
+
+    def due_broadcasts(self, channel: str, now: datetime) -> list[PendingBroadcast]:
+        rows = self._db.query(
+            "SELECT * FROM broadcasts WHERE channel = ? AND status = 'pending' AND not_before <= ? ORDER BY not_before",
+            [channel, _iso_utc(now, "now")],
+        )
+        return [
+            PendingBroadcast(
+                r["id"], r["channel"], r["post_id"], r["article_id"], datetime.fromisoformat(r["not_before"])
+            )
+            for r in rows
+        ]
 
     def channel_state(self, channel: str) -> ChannelState | None:
         rows = list(self._db.query("SELECT * FROM channel_state WHERE channel = ?", [channel]))

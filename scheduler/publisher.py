@@ -65,7 +65,9 @@ class Publisher:
         if paused is not None:
             log.warning("kênh %s, lượt %s: không đăng vì kênh đang tạm dừng", slot.channel, _hm(slot.at))
             return self.ledger.mark_failed(claimed.id, f"kênh đang tạm dừng: {paused}", self.clock())
-        outgoing = Outgoing(slot.channel, slot.at, slogan.id, slogan.text, caption, card)
+        outgoing = Outgoing(
+            slot.channel, slot.at, slogan.id, slogan.text, caption, card, self.slogans.plan.issued_by, claimed.id
+        )
         return self._send(claimed, outgoing)
 
     def pause_reason(self, channel: str) -> str | None:
@@ -103,7 +105,7 @@ class Publisher:
             outgoing.slogan_id,
             published.remote_id,
         )
-        return self.ledger.mark_posted(claimed.id, published.remote_id, self.clock())
+        return self.ledger.mark_posted(claimed.id, published.remote_id, self.clock(), note=published.note)
 
     def _record_failure(self, claimed: Post, outgoing: Outgoing, exc: ChannelError) -> Post:
         if exc.kind == "unknown":
@@ -135,7 +137,16 @@ class Publisher:
                 row.id, f"chương trình dừng giữa lúc đăng; hãy kiểm tra {what}", self.clock()
             )
         card = CardFile(b"", row.card_hash or "", "png" if channel_config.card.format == "png" else "jpg")
-        outgoing = Outgoing(row.channel, row.slot, row.slogan_id, slogan.text, row.caption or "", card)
+        outgoing = Outgoing(
+            row.channel,
+            row.slot,
+            row.slogan_id,
+            slogan.text,
+            row.caption or "",
+            card,
+            self.slogans.plan.issued_by,
+            row.id,
+        )
         found = self._find(outgoing)
         if found is not None:
             log.info(

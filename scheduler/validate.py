@@ -11,7 +11,7 @@ from pathlib import Path
 
 from scheduler.cards import fit_slogan, render_card
 from scheduler.cardstyle import CardStyle
-from scheduler.channels import build_channel
+from scheduler.channels import ChannelContext, build_channel
 from scheduler.config import Config, declared_slogans_path, parse_config
 from scheduler.errors import CardError, ChannelError, Problem, UnreadableFileError
 from scheduler.slogans import SloganFile, parse_slogans, read_text_file
@@ -136,7 +136,7 @@ def check_online(config: Config, now: dt.datetime) -> list[Problem]:
     """`danvan check --online`: ask each platform channel whether its credentials work, and for how long."""
     problems: list[Problem] = []
     for channel_config in config.enabled_channels:
-        channel = build_channel(channel_config)
+        channel = build_channel(channel_config, ChannelContext(config.database))
         verify = getattr(channel, "verify", None)
         if verify is None:
             continue

@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
-from scheduler.config import ChannelConfig, FacebookSettings, OutboxSettings
+from scheduler.config import ChannelConfig, FacebookSettings, OutboxSettings, ZaloSettings
 
 
 @dataclass(frozen=True)
@@ -36,12 +37,15 @@ class Outgoing:
     text: str
     caption: str
     card: CardFile
+    issued_by: str = ""  # the plan's issuing body, e.g. as a Zalo article's author
+    post_id: int | None = None  # the ledger row, for work that continues later (a deferred broadcast)
 
 
 @dataclass(frozen=True)
 class Published:
     remote_id: str | None
     url: str | None = None
+    note: str | None = None  # something the officer should know although the post went out
 
 
 class Channel(Protocol):
@@ -56,27 +60,44 @@ class Channel(Protocol):
         ...
 
 
-ChannelFactory = Callable[[ChannelConfig], Channel]
+@dataclass(frozen=True)
+class ChannelContext:
+    """What some channels need beyond their config: where the database is (Zalo keeps its tokens there)."""
+
+    database: Path
+    clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
 
 
-def _outbox(config: ChannelConfig) -> Channel:
+ChannelFactory = Callable[[ChannelConfig, ChannelContext | None], Channel]
+
+
+def _outbox(config: ChannelConfig, context: ChannelContext | None) -> Channel:
     from scheduler.channels.outbox import OutboxChannel
 
     assert isinstance(config.settings, OutboxSettings)
     return OutboxChannel(config.name, config.settings.directory)
 
 
-def _facebook(config: ChannelConfig) -> Channel:
+def _facebook(config: ChannelConfig, context: ChannelContext | None) -> Channel:
     from scheduler.channels.facebook import FacebookChannel
 
     assert isinstance(config.settings, FacebookSettings)
     return FacebookChannel(config.name, config.settings)
 
 
-REGISTRY: dict[str, ChannelFactory] = {"outbox": _outbox, "facebook": _facebook}
+def _zalo(config: ChannelConfig, context: ChannelContext | None) -> Channel:
+    from scheduler.channels.zalo import ZaloChannel
+
+    assert isinstance(config.settings, ZaloSettings)
+    if context is None:
+        raise ValueError("the Zalo channel needs the database (ChannelContext) for its tokens")
+    return ZaloChannel(config.name, config.settings, context.database, clock=context.clock)
 
 
-def build_channel(config: ChannelConfig) -> Channel:
+REGISTRY: dict[str, ChannelFactory] = {"outbox": _outbox, "facebook": _facebook, "zalo": _zalo}
+
+
+def build_channel(config: ChannelConfig, context: ChannelContext | None = None) -> Channel:
     factory = REGISTRY.get(config.type)
     if factory is None:
         from scheduler.errors import ChannelError
@@ -84,4 +105,4 @@ def build_channel(config: ChannelConfig) -> Channel:
         raise ChannelError(
             f"kênh '{config.name}': loại '{config.type}' chưa được hỗ trợ trong phiên bản này", "permanent"
         )
-    return factory(config)
+    return factory(config, context)
