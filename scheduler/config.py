@@ -10,6 +10,7 @@ import datetime as dt
 import os
 import re
 import string
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -134,6 +135,14 @@ class ReachPolicy:
 
 
 @dataclass(frozen=True)
+class LintPolicy:
+    """What the agency adds to `danvan check`'s proofreading: words to accept, names to capitalise."""
+
+    allow: tuple[str, ...] = ()  # words, acronyms and names that are not Vietnamese syllables (e.g. "Zalo", "BCĐ")
+    names: tuple[str, ...] = ()  # fixed names always written with these capitals (e.g. "Mặt trận Tổ quốc Việt Nam")
+
+
+@dataclass(frozen=True)
 class PostingPolicy:
     plan_period_only: bool = True
     catch_up: dt.timedelta = dt.timedelta(hours=2)
@@ -149,6 +158,7 @@ class Config:
     channels: tuple[ChannelConfig, ...]
     posting: PostingPolicy = field(default_factory=PostingPolicy)
     reach: ReachPolicy = field(default_factory=ReachPolicy)
+    lint: LintPolicy = field(default_factory=LintPolicy)
     card_at: tuple[int, int] = (1, 1)  # line, column of the top-level `card:` key
 
     @property
@@ -179,7 +189,7 @@ def declared_slogans_path(text: str, path: Path) -> Path | None:
     return (path.parent / "slogans.yaml").resolve()
 
 
-_TOP_KEYS = ["timezone", "slogans", "database", "card", "posting", "reach", "channels"]
+_TOP_KEYS = ["timezone", "slogans", "database", "card", "posting", "reach", "lint", "channels"]
 
 
 def parse_config(text: str, path: Path, report: Report, env: Mapping[str, str]) -> Config | None:
@@ -198,6 +208,7 @@ def parse_config(text: str, path: Path, report: Report, env: Mapping[str, str]) 
     card = reader.card(top.mapping("card"), CardStyle(), "card")
     posting = reader.posting(top.mapping("posting"))
     reach = reader.reach(top.mapping("reach"))
+    lint = reader.lint(top.mapping("lint"))
     channels = reader.channels(top.sequence("channels"), card)
     if report.has_errors or timezone is None or slogans_path is None or database is None or card is None:
         return None
@@ -210,6 +221,7 @@ def parse_config(text: str, path: Path, report: Report, env: Mapping[str, str]) 
         channels=channels,
         posting=posting,
         reach=reach,
+        lint=lint,
         card_at=_position(top.key_node("card") or root),
     )
 
@@ -345,6 +357,22 @@ class _Reader:
             readings=tuple(sorted(set(readings))) if sequence is not None else DEFAULT_READINGS,
             check_every=self.duration(fields, "check_every", ReachPolicy.check_every),
         )
+
+    def lint(self, node: yaml.MappingNode | None) -> LintPolicy:
+        fields = Fields(node, self.report, "lint", ["allow", "names"])
+        return LintPolicy(allow=self._words(fields, "allow"), names=self._words(fields, "names"))
+
+    def _words(self, fields: Fields, key: str) -> tuple[str, ...]:
+        sequence = fields.sequence(key)
+        words: list[str] = []
+        for item in sequence.value if sequence is not None else []:
+            if not isinstance(item, yaml.ScalarNode) or not scalar_text(item).strip():
+                self.report.error(
+                    item, f"mỗi mục trong lint.{key} phải là một chuỗi, không phải {describe(item)}", "wrong-type"
+                )
+                continue
+            words.append(unicodedata.normalize("NFC", scalar_text(item).strip()))
+        return tuple(words)
 
     def card(self, node: yaml.MappingNode | None, base: CardStyle, where: str) -> CardStyle | None:
         return _CardReader(self, base, where).read(node)
