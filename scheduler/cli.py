@@ -315,3 +315,30 @@ def zalo_auth(
     click.echo(
         f"Đã lưu mã truy cập Zalo cho kênh {channel_name} (mã truy cập dùng đến {expires:%d/%m/%Y %H:%M} UTC; tự làm mới sau đó)."
     )
+
+
+@cli.command()
+@config_option
+@click.option("--json", "as_json", is_flag=True, help="In dạng JSON.")
+@click.pass_context
+def status(ctx: click.Context, config_path: str | None, as_json: bool) -> None:
+    """Chương trình có đang chạy không, lượt đăng tiếp theo, trạng thái từng kênh và các sự cố cần xử lý.
+
+    Mã thoát 1 khi chương trình không chạy (hoặc treo) hoặc có kênh đang tạm dừng.
+    """
+    import dataclasses
+    import datetime as dt
+    import json
+
+    from scheduler.health import check_health, describe
+
+    project = _load(ctx, config_path)
+    now = dt.datetime.now(dt.UTC)
+    with user_errors():
+        health = check_health(project.config, now)
+    if as_json:
+        payload = {"healthy": health.healthy, **dataclasses.asdict(health)}
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
+    else:
+        click.echo(describe(health, project.config, now))
+    sys.exit(EXIT_OK if health.healthy else EXIT_PROBLEMS)

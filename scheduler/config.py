@@ -135,6 +135,19 @@ class ReachPolicy:
 
 
 @dataclass(frozen=True)
+class EmailAlerts:
+    """Where failures that need a person are also sent, besides the log and `danvan status`."""
+
+    smtp_host: str
+    sender: str
+    recipients: tuple[str, ...]
+    smtp_port: int = 587
+    starttls: bool = True
+    username: str | None = None
+    password: Secret | None = None
+
+
+@dataclass(frozen=True)
 class LintPolicy:
     """What the agency adds to `danvan check`'s proofreading: words to accept, names to capitalise."""
 
@@ -159,6 +172,7 @@ class Config:
     posting: PostingPolicy = field(default_factory=PostingPolicy)
     reach: ReachPolicy = field(default_factory=ReachPolicy)
     lint: LintPolicy = field(default_factory=LintPolicy)
+    email: EmailAlerts | None = None
     card_at: tuple[int, int] = (1, 1)  # line, column of the top-level `card:` key
 
     @property
@@ -167,6 +181,17 @@ class Config:
 
     def channel(self, name: str) -> ChannelConfig | None:
         return next((c for c in self.channels if c.name == name), None)
+
+    def secrets(self) -> list[str]:
+        """Every credential value in the config, so that logs and messages can be scrubbed of them."""
+        found: list[str] = []
+        for channel in self.channels:
+            for value in vars(channel.settings).values():
+                if isinstance(value, Secret):
+                    found.append(str(value))
+        if self.email is not None and self.email.password:
+            found.append(str(self.email.password))
+        return found
 
 
 def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:
@@ -189,7 +214,7 @@ def declared_slogans_path(text: str, path: Path) -> Path | None:
     return (path.parent / "slogans.yaml").resolve()
 
 
-_TOP_KEYS = ["timezone", "slogans", "database", "card", "posting", "reach", "lint", "channels"]
+_TOP_KEYS = ["timezone", "slogans", "database", "card", "posting", "reach", "lint", "alerts", "channels"]
 
 
 def parse_config(text: str, path: Path, report: Report, env: Mapping[str, str]) -> Config | None:
@@ -209,6 +234,7 @@ def parse_config(text: str, path: Path, report: Report, env: Mapping[str, str]) 
     posting = reader.posting(top.mapping("posting"))
     reach = reader.reach(top.mapping("reach"))
     lint = reader.lint(top.mapping("lint"))
+    email = reader.alerts(top.mapping("alerts"))
     channels = reader.channels(top.sequence("channels"), card)
     if report.has_errors or timezone is None or slogans_path is None or database is None or card is None:
         return None
@@ -222,6 +248,7 @@ def parse_config(text: str, path: Path, report: Report, env: Mapping[str, str]) 
         posting=posting,
         reach=reach,
         lint=lint,
+        email=email,
         card_at=_position(top.key_node("card") or root),
     )
 
@@ -356,6 +383,39 @@ class _Reader:
         return ReachPolicy(
             readings=tuple(sorted(set(readings))) if sequence is not None else DEFAULT_READINGS,
             check_every=self.duration(fields, "check_every", ReachPolicy.check_every),
+        )
+
+    def alerts(self, node: yaml.MappingNode | None) -> EmailAlerts | None:
+        alerts = Fields(node, self.report, "alerts", ["email"])
+        email_node = alerts.mapping("email")
+        if email_node is None:
+            return None
+        keys = ["smtp_host", "smtp_port", "starttls", "username", "password", "from", "to"]
+        fields = Fields(email_node, self.report, "alerts.email", keys, required=("smtp_host", "from", "to"))
+        host, sender = self.text(fields, "smtp_host"), self.text(fields, "from")
+        recipients = self._words(fields, "to")
+        if "to" in fields and not recipients:
+            self.report.error(
+                fields.value_node("to") or email_node, "alerts.email.to cần ít nhất một địa chỉ e-mail", "missing-key"
+            )
+        for address, where in ((sender, "from"), *((r, "to") for r in recipients)):
+            if address and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", address):
+                self.report.error(
+                    fields.value_node(where) or email_node,
+                    f"'{address}' không phải địa chỉ e-mail hợp lệ",
+                    "invalid-value",
+                )
+        password = self.secret(fields, "password", required=False)
+        if host is None or sender is None or not recipients:
+            return None
+        return EmailAlerts(
+            smtp_host=host,
+            sender=sender,
+            recipients=recipients,
+            smtp_port=fields.integer("smtp_port", 587, 1, 65535),
+            starttls=fields.boolean("starttls", True),
+            username=self.text(fields, "username"),
+            password=password,
         )
 
     def lint(self, node: yaml.MappingNode | None) -> LintPolicy:

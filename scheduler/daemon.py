@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import signal
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,17 +21,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scheduler.alerts import Alerter
 from scheduler.cardstore import CardStore
 from scheduler.channels import Channel, ChannelContext, build_channel
 from scheduler.config import ChannelConfig, Config, Schedule
-from scheduler.errors import CardError, DanvanError
+from scheduler.errors import CardError, DanvanError, InputError, UnreadableFileError
+from scheduler.health import HEARTBEAT_EVERY
 from scheduler.ledger import Ledger
 from scheduler.ledger import Post as LedgerPost
 from scheduler.lock import acquire_daemon_lock
+from scheduler.logsetup import redact_secrets
 from scheduler.planner import Slot, plan
 from scheduler.project import Project, load_project
 from scheduler.publisher import Publisher, post_now
 from scheduler.reach import ReachReader, ReadResult, read_due
+from scheduler.validate import check_project
 
 log = logging.getLogger("danvan.daemon")
 
@@ -41,6 +47,18 @@ SEARCH_SPANS = (dt.timedelta(hours=1), dt.timedelta(days=2), HORIZON)
 # Slots older than this are not looked at after downtime (they were reported when the daemon stopped).
 LOOKBACK = dt.timedelta(days=40)
 PRERENDER_AHEAD = dt.timedelta(hours=24)
+
+
+WATCH_EVERY = 3.0  # seconds between looks at the config and slogan files
+
+
+def _signature(path: Path) -> tuple[int, int]:
+    """What changes when an officer saves a file (a missing file counts as a change too)."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return (-1, -1)
+    return (stat.st_mtime_ns, stat.st_size)
 
 
 def system_clock() -> dt.datetime:
@@ -145,6 +163,9 @@ class Daemon:
     _stopping: threading.Event = field(default_factory=threading.Event)
     _in_flight: int = 0
     _idle: threading.Condition = field(default_factory=threading.Condition)
+    _started_at: dt.datetime | None = None
+    _watched: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    _alerter: Alerter = field(default_factory=Alerter)
 
     @property
     def project(self) -> Project:
@@ -156,8 +177,9 @@ class Daemon:
 
     def run(self) -> int:
         previous = {sig: signal.signal(sig, self.stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+        previous[signal.SIGHUP] = signal.signal(signal.SIGHUP, self.request_reload)
         try:
-            self._project = load_project(self.config_path)
+            self._project = self._checked_project()
             with acquire_daemon_lock(self.project.config.database):
                 self.prepare()
                 if not self._stopping.is_set():
@@ -172,8 +194,8 @@ class Daemon:
         """Everything before the first timer: settle crashed and missed slots, announce, draw the next cards."""
         if self._project is None:
             self._project = load_project(self.config_path)
-        context = ChannelContext(self.project.config.database, self.now)
-        self._channels = {c.name: build_channel(c, context) for c in self.project.config.enabled_channels}
+        self._started_at = self.now()
+        self._adopt(self.project)
         with self._ledger() as ledger:
             self._resume_paused(ledger)
             self._recover(ledger)
@@ -192,7 +214,31 @@ class Daemon:
             # scheduling its channel's next slot; _serve waits for the in-flight posts instead.
             self._scheduler.shutdown(wait=False)
 
+    def request_reload(self, *_: Any) -> None:
+        """SIGHUP: read the files again now (the watcher would notice an edit within seconds anyway)."""
+        log.info("nhận SIGHUP: đọc lại tệp cấu hình và tệp khẩu hiệu")
+        if self._scheduler is not None and self._scheduler.running:
+            self._scheduler.add_job(self._reload, id="reload", replace_existing=True)
+
     # --- start-up -----------------------------------------------------------------------------
+
+    def _checked_project(self) -> Project:
+        """The project, refused with the same file:line messages as `danvan check` when it has errors."""
+        result = check_project(self.config_path)
+        for problem in result.problems:
+            (log.error if problem.is_error else log.warning)("%s", problem.format())
+        if result.problems and (result.errors or result.unreadable):
+            raise InputError([p for p in result.problems if p.is_error])
+        return load_project(self.config_path)
+
+    def _adopt(self, project: Project) -> None:
+        """Make `project` the one in use: its channels, the secrets to scrub from logs, the files to watch."""
+        self._project = project
+        context = ChannelContext(project.config.database, self.now)
+        self._channels = {c.name: build_channel(c, context) for c in project.config.enabled_channels}
+        redact_secrets(project.config.secrets())
+        self._alerter = Alerter(project.config.email, project.config.secrets())
+        self._watched = {path: _signature(path) for path in (self.config_path, project.config.slogans_path)}
 
     @contextmanager
     def _ledger(self) -> Iterator[Ledger]:
@@ -211,6 +257,7 @@ class Daemon:
             channels=self._channels,
             cards=CardStore(card_directory(self.project.config)),
             clock=self.now,
+            alerter=self._alerter,
         )
 
     def _resume_paused(self, ledger: Ledger) -> None:
@@ -309,6 +356,10 @@ class Daemon:
         every = config.reach.check_every.total_seconds()
         self._scheduler.add_job(self._read_reach, "interval", seconds=every, id="reach", next_run_time=self.now())
         self._scheduler.add_job(self._platform_chores, "interval", minutes=15, id="chores", next_run_time=self.now())
+        self._scheduler.add_job(
+            self._beat, "interval", seconds=HEARTBEAT_EVERY.total_seconds(), id="heartbeat", next_run_time=self.now()
+        )
+        self._scheduler.add_job(self._watch_files, "interval", seconds=WATCH_EVERY, id="watch")
         try:
             if not self._stopping.is_set():
                 self._scheduler.start()
@@ -368,9 +419,44 @@ class Daemon:
             return
         with self._tracking(), self._ledger() as ledger:
             try:
-                read_due(ledger, readers, self.project.config.reach, self.now())
+                read_due(ledger, readers, self.project.config.reach, self.now(), alerter=self._alerter)
             except Exception:  # reach is secondary: never let it disturb posting
                 log.exception("lỗi khi đọc lượt tiếp cận")
+
+    def _beat(self) -> None:
+        """The heartbeat `danvan status` reads, with the next slot the timers hold."""
+        slots = [
+            job.next_run_time for job in self._scheduler.get_jobs() if job.id.startswith("slot:") and job.next_run_time
+        ]
+        with self._ledger() as ledger:
+            ledger.beat(
+                os.getpid(), socket.gethostname(), self._started_at or self.now(), self.now(), min(slots, default=None)
+            )
+
+    def _watch_files(self) -> None:
+        if any(_signature(path) != seen for path, seen in self._watched.items()):
+            self._reload()
+
+    def _reload(self) -> None:
+        """Adopt edited files if `danvan check` finds no error in them; otherwise go on with the last good ones."""
+        self._watched = {path: _signature(path) for path in self._watched}  # judge each edit once
+        try:
+            project = self._checked_project()
+        except (InputError, UnreadableFileError) as exc:
+            detail = str(exc) if isinstance(exc, UnreadableFileError) else f"{len(exc.problems)} lỗi"
+            log.error("bản sửa có lỗi (%s): tiếp tục đăng theo bản hợp lệ trước đó; sửa rồi lưu lại tệp", detail)
+            return
+        if project.config.database != self.project.config.database:
+            log.error(
+                "đổi 'database' cần khởi động lại danvan; tiếp tục với cơ sở dữ liệu %s", self.project.config.database
+            )
+            return
+        self._adopt(project)
+        for job in self._scheduler.get_jobs():
+            if job.id.startswith("slot:"):
+                job.remove()
+        self._schedule_idle_channels()
+        log.info("đã nạp bản sửa của tệp cấu hình và tệp khẩu hiệu; lập lại lịch đăng")
 
     def _platform_chores(self) -> None:
         """Zalo: broadcasts deferred to the morning, and the follower count once a day."""

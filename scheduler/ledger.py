@@ -208,6 +208,42 @@ def m003_zalo_auth_followers_broadcasts(db: Database) -> None:
     db.execute("CREATE INDEX idx_broadcasts_status_not_before ON broadcasts (status, not_before)")
 
 
+@migrations()
+def m004_incidents(db: Database) -> None:
+    # Failures that need a person, raised once per incident (not once per slot) and closed when it clears.
+    db.execute(
+        """
+        CREATE TABLE incidents (
+            id INTEGER PRIMARY KEY,
+            channel TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            message TEXT NOT NULL,
+            opened_at TEXT NOT NULL,
+            closed_at TEXT
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_incidents_open ON incidents (channel, kind, closed_at)")
+
+
+@dataclass(frozen=True)
+class Heartbeat:
+    pid: int
+    host: str
+    started_at: datetime
+    heartbeat_at: datetime
+    next_slot: datetime | None
+
+
+@dataclass(frozen=True)
+class Incident:
+    id: int
+    channel: str
+    kind: str
+    message: str
+    opened_at: datetime
+
+
 @dataclass(frozen=True)
 class StoredTokens:
     """A channel's token pair as stored: sealed strings (see secretbox) and their expiry times."""
@@ -315,12 +351,12 @@ class Ledger:
     # --- lifecycle ----------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: Path) -> Ledger:
+    def open(cls, path: Path, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> Ledger:
         """Open (creating if needed) the ledger at `path` and bring its schema up to date."""
         path.parent.mkdir(parents=True, exist_ok=True)
         # isolation_level=None: the driver opens no hidden transactions; every transaction here
         # is explicit (sqlite-utils' atomic() or our BEGIN IMMEDIATE), so none is left dangling.
-        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+        conn = sqlite3.connect(str(path), timeout=busy_timeout, isolation_level=None)
         # No sqlite-utils plugins: the ledger's connection must behave the same on every machine.
         db = Database(conn, execute_plugins=False)
         try:
@@ -467,6 +503,51 @@ class Ledger:
             ],
         )
 
+    def beat(self, pid: int, host: str, started_at: datetime, now: datetime, next_slot: datetime | None) -> None:
+        """The daemon is alive at `now` (and its next slot is `next_slot`)."""
+        self._db.execute(
+            """
+            INSERT INTO daemon (id, pid, host, started_at, heartbeat_at, next_slot) VALUES (1, ?, ?, ?, ?, ?)
+            ON CONFLICT (id) DO UPDATE SET pid = excluded.pid, host = excluded.host, started_at = excluded.started_at,
+                heartbeat_at = excluded.heartbeat_at, next_slot = excluded.next_slot
+            """,
+            [
+                pid,
+                host,
+                _iso(started_at, "started_at"),
+                _iso(now, "now"),
+                None if next_slot is None else _iso(next_slot, "next_slot"),
+            ],
+        )
+
+    def open_incident(self, channel: str, kind: str, message: str, now: datetime) -> bool:
+        """Open an incident unless one of this kind is already open for the channel; True when it is new."""
+        with _immediate(self._db):
+            rows = list(
+                self._db.query(
+                    "SELECT id FROM incidents WHERE channel = ? AND kind = ? AND closed_at IS NULL", [channel, kind]
+                )
+            )
+            if rows:
+                return False
+            self._db.execute(
+                "INSERT INTO incidents (channel, kind, message, opened_at) VALUES (?, ?, ?, ?)",
+                [channel, kind, message, _iso(now, "now")],
+            )
+            return True
+
+    def close_incidents(self, channel: str, now: datetime, kinds: tuple[str, ...] | None = None) -> int:
+        """Close the channel's open incidents (of `kinds`, or all); returns how many were open."""
+        where = "channel = ? AND closed_at IS NULL"
+        params: list[object] = [channel]
+        if kinds is not None:
+            where += f" AND kind IN ({', '.join('?' for _ in kinds)})"
+            params.extend(kinds)
+        count = self._db.execute(
+            f"UPDATE incidents SET closed_at = ? WHERE {where}", [_iso(now, "now"), *params]
+        ).rowcount
+        return int(count)
+
     def save_tokens(
         self, channel: str, access_token: str, refresh_token: str, access_expires_at: datetime, now: datetime
     ) -> None:
@@ -513,6 +594,33 @@ class Ledger:
         )
 
     # --- reading ------------------------------------------------------------------------------
+
+    def heartbeat(self) -> Heartbeat | None:
+        rows = list(self._db.query("SELECT * FROM daemon WHERE id = 1"))
+        if not rows:
+            return None
+        row = rows[0]
+        return Heartbeat(
+            pid=row["pid"],
+            host=row["host"],
+            started_at=datetime.fromisoformat(row["started_at"]),
+            heartbeat_at=datetime.fromisoformat(row["heartbeat_at"]),
+            next_slot=_parse(row["next_slot"]),
+        )
+
+    def open_incidents(self) -> list[Incident]:
+        rows = self._db.query("SELECT * FROM incidents WHERE closed_at IS NULL ORDER BY opened_at")
+        return [
+            Incident(r["id"], r["channel"], r["kind"], r["message"], datetime.fromisoformat(r["opened_at"]))
+            for r in rows
+        ]
+
+    def recent_statuses(self, channel: str, count: int) -> list[str]:
+        """The statuses of the channel's last `count` slots, newest first."""
+        rows = self._db.query(
+            "SELECT status FROM posts WHERE channel = ? ORDER BY slot_utc DESC LIMIT ?", [channel, count]
+        )
+        return [row["status"] for row in rows]
 
     def tokens(self, channel: str) -> StoredTokens | None:
         rows = list(self._db.query("SELECT * FROM tokens WHERE channel = ?", [channel]))

@@ -139,3 +139,24 @@ def _read_holder(fd: int) -> tuple[int | None, str | None, datetime | None]:
         with contextlib.suppress(ValueError):
             started_at = datetime.fromisoformat(since)
     return (pid if isinstance(pid, int) else None, host if isinstance(host, str) else None, started_at)
+
+
+def daemon_holder(db_path: Path) -> tuple[int | None, str | None, datetime | None] | None:
+    """(pid, host, since) of the daemon holding the database, or None when no daemon runs on it.
+
+    Probes with a shared lock, which fails while a daemon holds its exclusive one and changes nothing.
+    """
+    path = lock_path(db_path)
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return _read_holder(fd)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)

@@ -5,6 +5,9 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Sequence
+
+from scheduler.redaction import RedactingFilter
 
 _PRIORITIES = {logging.DEBUG: 7, logging.INFO: 6, logging.WARNING: 4, logging.ERROR: 3, logging.CRITICAL: 2}
 
@@ -30,3 +33,12 @@ def configure_logging(verbose: bool) -> None:
     # APScheduler's own chatter is only useful when looking for a problem.
     logging.getLogger("apscheduler").setLevel(logging.INFO if verbose else logging.WARNING)
     logging.getLogger("apscheduler").handlers[:] = [handler]
+
+
+def redact_secrets(secrets: Sequence[str]) -> None:
+    """Scrub these values from everything danvan and APScheduler log from now on (replacing earlier ones)."""
+    for name in ("danvan", "apscheduler"):
+        for handler in logging.getLogger(name).handlers:
+            for old in [f for f in handler.filters if isinstance(f, RedactingFilter)]:
+                handler.removeFilter(old)
+            handler.addFilter(RedactingFilter(secrets))

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import sqlite3
+import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TypeVar
 
+from scheduler.alerts import Alerter
 from scheduler.cardstore import CardStore
 from scheduler.channels import CardFile, Channel, Outgoing, Published
 from scheduler.config import ChannelConfig, Config
@@ -21,6 +25,8 @@ from scheduler.planner import Slot, next_slogan
 from scheduler.slogans import Plan, Slogan, SloganFile
 
 log = logging.getLogger("danvan.publisher")
+
+T = TypeVar("T")
 
 Clock = Callable[[], dt.datetime]
 
@@ -43,6 +49,10 @@ class Publisher:
     channels: Mapping[str, Channel]
     cards: CardStore
     clock: Clock
+    alerter: Alerter = field(default_factory=Alerter)
+    sleep: Callable[[float], None] = time.sleep
+    retry_delays: tuple[float, ...] = (30.0, 120.0)  # a full disk or a platform outage often clears in minutes
+    patience: float = 3600.0  # how long to keep retrying a ledger write before giving up
 
     def publish(self, slot: Slot) -> Post:
         """Post one slot once; returns its ledger row (the existing one when the slot was already taken)."""
@@ -53,7 +63,9 @@ class Publisher:
             card = self.cards.get(slogan.text, channel_config.card)
         except CardError as exc:
             return self._fail_unrendered(slot, caption, exc)
-        claimed = self.ledger.claim(slot.channel, slot.at, slogan.id, card.hash, caption, self.clock())
+        claimed = self._durably(
+            lambda: self.ledger.claim(slot.channel, slot.at, slogan.id, card.hash, caption, self.clock())
+        )
         if claimed is None:
             existing = self.ledger.get(slot.channel, slot.at)
             assert existing is not None  # claim() refuses only rows that exist
@@ -64,7 +76,9 @@ class Publisher:
         paused = self.pause_reason(slot.channel)
         if paused is not None:
             log.warning("kênh %s, lượt %s: không đăng vì kênh đang tạm dừng", slot.channel, _hm(slot.at))
-            return self.ledger.mark_failed(claimed.id, f"kênh đang tạm dừng: {paused}", self.clock())
+            return self._durably(
+                lambda: self.ledger.mark_failed(claimed.id, f"kênh đang tạm dừng: {paused}", self.clock())
+            )
         outgoing = Outgoing(
             slot.channel, slot.at, slogan.id, slogan.text, caption, card, self.slogans.plan.issued_by, claimed.id
         )
@@ -82,8 +96,10 @@ class Publisher:
         until = (
             self.clock() + dt.timedelta(seconds=exc.retry_after) if exc.kind == "policy" and exc.retry_after else None
         )
-        self.ledger.set_channel_state(channel, "paused", str(exc), self.clock(), paused_until=until)
-        log.error("kênh %s tạm dừng: %s", channel, exc)
+        self._durably(
+            lambda: self.ledger.set_channel_state(channel, "paused", str(exc), self.clock(), paused_until=until)
+        )
+        self.alerter.raise_incident(self.ledger, channel, exc.kind, f"kênh tạm dừng: {exc}", self.clock())
 
     def resolve_in_flight(self) -> list[Post]:
         """Rows left in `sending` by a crash: ask the channel whether the post exists; never re-post blindly."""
@@ -93,11 +109,12 @@ class Publisher:
         return resolved
 
     def _send(self, claimed: Post, outgoing: Outgoing) -> Post:
-        channel = self.channels[outgoing.channel]
         try:
-            published = channel.publish(outgoing)
+            published = self._publish_patiently(outgoing)
         except ChannelError as exc:
-            return self._record_failure(claimed, outgoing, exc)
+            error = exc
+            return self._durably(lambda: self._record_failure(claimed, outgoing, error))
+        self._durably(lambda: self.alerter.clear(self.ledger, outgoing.channel, self.clock()))
         log.info(
             "kênh %s, lượt %s: đã đăng khẩu hiệu '%s' (%s)",
             outgoing.channel,
@@ -105,7 +122,40 @@ class Publisher:
             outgoing.slogan_id,
             published.remote_id,
         )
-        return self.ledger.mark_posted(claimed.id, published.remote_id, self.clock(), note=published.note)
+        # The post is out: recording it must outlast a locked or full database, or a restart would see `sending`.
+        return self._durably(
+            lambda: self.ledger.mark_posted(claimed.id, published.remote_id, self.clock(), note=published.note)
+        )
+
+    def _publish_patiently(self, outgoing: Outgoing) -> Published:
+        """Publish, trying again after a transient failure (the channel already retried its own calls)."""
+        channel = self.channels[outgoing.channel]
+        for delay in (*self.retry_delays, None):
+            try:
+                return channel.publish(outgoing)
+            except ChannelError as exc:
+                if exc.kind != "transient" or delay is None:
+                    raise
+                wait = max(delay, exc.retry_after or 0.0)
+                log.warning(
+                    "kênh %s, lượt %s: %s; thử lại sau %.0f giây", outgoing.channel, _hm(outgoing.slot), exc, wait
+                )
+                self.sleep(wait)
+        raise AssertionError("unreachable")
+
+    def _durably(self, write: Callable[[], T]) -> T:
+        """Run a ledger write, waiting out a locked or full database instead of dying (and losing the record)."""
+        waited, delay = 0.0, 1.0
+        while True:
+            try:
+                return write()
+            except (sqlite3.OperationalError, OSError) as exc:
+                if waited >= self.patience:
+                    raise
+                log.error("không ghi được vào cơ sở dữ liệu (%s); thử lại sau %.0f giây", exc, delay)
+                self.sleep(delay)
+                waited += delay
+                delay = min(delay * 2, 60.0)
 
     def _record_failure(self, claimed: Post, outgoing: Outgoing, exc: ChannelError) -> Post:
         if exc.kind == "unknown":
@@ -118,7 +168,9 @@ class Publisher:
         log.error("kênh %s, lượt %s: đăng không thành công: %s", outgoing.channel, _hm(outgoing.slot), exc)
         if exc.kind in ("token", "policy"):
             self.pause(outgoing.channel, exc)
-        return self.ledger.mark_failed(claimed.id, str(exc), self.clock())
+        row = self.ledger.mark_failed(claimed.id, str(exc), self.clock())
+        self.alerter.note_failure(self.ledger, outgoing.channel, str(exc), self.clock())
+        return row
 
     def _find(self, outgoing: Outgoing) -> Published | None:
         """Whether the platform already has this slot's post; a failing look counts as not found."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
+from scheduler.alerts import Alerter
 from scheduler.config import ReachPolicy
 from scheduler.errors import ChannelError
 from scheduler.ledger import Ledger, Post
@@ -73,6 +74,7 @@ def read_due(
     now: dt.datetime,
     *,
     include_unread: bool = False,
+    alerter: Alerter | None = None,
 ) -> list[ReadResult]:
     """Read every due post of every channel that can report reach; store each reading; say what happened."""
     active = [name for name in readers if not _paused(ledger, name, now)]
@@ -81,17 +83,19 @@ def read_due(
     for name in active:
         mine = [post for post in posts if post.channel == name]
         if mine:
-            results.extend(_read_channel(ledger, name, readers[name], mine, now))
+            results.extend(_read_channel(ledger, name, readers[name], mine, now, alerter or Alerter()))
     return results
 
 
 def _read_channel(
-    ledger: Ledger, name: str, reader: ReachReader, posts: list[Post], now: dt.datetime
+    ledger: Ledger, name: str, reader: ReachReader, posts: list[Post], now: dt.datetime, alerter: Alerter
 ) -> list[ReadResult]:
     try:
         answers = reader.read_reach([post.remote_id or "" for post in posts])
     except ChannelError as exc:
-        _pause_on_token(ledger, name, exc, now)
+        if exc.kind == "token":
+            ledger.set_channel_state(name, "paused", str(exc), now)
+            alerter.raise_incident(ledger, name, "token", f"kênh tạm dừng: {exc}", now)
         log.error("kênh %s: không đọc được lượt tiếp cận: %s", name, exc)
         return [ReadResult(post, error=str(exc)) for post in posts]
     results: list[ReadResult] = []
@@ -110,11 +114,6 @@ def _read_channel(
 def _paused(ledger: Ledger, channel: str, now: dt.datetime) -> bool:
     state = ledger.channel_state(channel)
     return state is not None and state.paused_at(now)
-
-
-def _pause_on_token(ledger: Ledger, channel: str, exc: ChannelError, now: dt.datetime) -> None:
-    if exc.kind == "token":
-        ledger.set_channel_state(channel, "paused", str(exc), now)
 
 
 def reach_table(results: Sequence[ReadResult], tz: ZoneInfo) -> str:

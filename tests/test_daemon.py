@@ -96,8 +96,8 @@ def test_a_card_design_that_cannot_be_drawn_stops_the_daemon_at_start(project_di
     header = "THÁNG DÂN VẬN " * 40
     config_path = write_config(project_dir, '{times: ["08:00"]}', extra=f'card: {{header: "{header}"}}\n')
     result = CliRunner().invoke(cli, ["run", "-c", str(config_path)])
-    assert result.exit_code == 1
-    assert "không vẽ được thẻ" in result.stderr
+    assert result.exit_code == 2
+    assert "[card-design]" in result.stderr and "không vẽ được" in result.stderr
 
 
 def test_outside_the_plan_period_the_daemon_says_so(project_dir: Path, caplog: pytest.LogCaptureFixture) -> None:

@@ -280,6 +280,7 @@ def test_a_token_error_pauses_only_that_channel_and_fails_its_slots_without_call
                 {"fanpage": channel_for(graph)},
                 CardStore(tmp_path / "cards"),
                 clock=lambda: SLOT,
+                sleep=lambda _: None,
             )
             first = publisher.publish(Slot(SLOT, "fanpage", slogan.id, slogan.text))
             calls = len(graph.requests)

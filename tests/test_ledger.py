@@ -95,7 +95,12 @@ def test_open_creates_parent_folders_and_migrates_a_blank_database(ledger: Ledge
     with raw_db(db_path) as conn:
         applied = [row["name"] for row in conn.execute("SELECT name FROM _sqlite_migrations ORDER BY id")]
         tables = {row["name"] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert applied == ["m001_initial", "m002_channel_pause_until", "m003_zalo_auth_followers_broadcasts"]
+    assert applied == [
+        "m001_initial",
+        "m002_channel_pause_until",
+        "m003_zalo_auth_followers_broadcasts",
+        "m004_incidents",
+    ]
     assert set(EXPECTED_COLUMNS) <= tables
 
 
@@ -292,7 +297,7 @@ def test_racing_first_opens_of_a_blank_database_all_succeed(db_path: Path) -> No
         thread.join(timeout=30)
     assert errors == []
     with raw_db(db_path) as conn:
-        assert conn.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0] == 3  # each applied once
+        assert conn.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0] == 4  # each applied once
 
 
 CLAIM_THEN_WAIT = """

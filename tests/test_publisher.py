@@ -52,7 +52,11 @@ def make(project: Project, ledger: Ledger, channel: object, tmp_path: Path) -> P
         channels={"outbox": channel},  # type: ignore[dict-item]
         cards=CardStore(tmp_path / "cards"),
         clock=lambda: clock_at(project),
+        sleep=SLEEPS.append,
     )
+
+
+SLEEPS: list[float] = []
 
 
 def slot(project: Project) -> Slot:
@@ -74,7 +78,7 @@ def test_a_slot_is_published_once_and_recorded(project: Project, tmp_path: Path)
     assert list((tmp_path / "cards").iterdir())  # drawn once, kept by its content hash
 
 
-@pytest.mark.parametrize(("kind", "status"), [("permanent", "failed"), ("token", "failed"), ("transient", "failed")])
+@pytest.mark.parametrize(("kind", "status"), [("permanent", "failed"), ("token", "failed")])
 def test_a_refused_publication_is_recorded_with_its_reason(
     project: Project, tmp_path: Path, kind: ErrorKind, status: str
 ) -> None:
@@ -82,6 +86,25 @@ def test_a_refused_publication_is_recorded_with_its_reason(
     with Ledger.open(tmp_path / "db.sqlite") as ledger:
         row = make(project, ledger, channel, tmp_path).publish(slot(project))
     assert (row.status, row.error) == (status, "nền tảng từ chối")
+
+
+def test_a_transient_failure_is_tried_again_after_a_wait(project: Project, tmp_path: Path) -> None:
+    channel = ScriptedChannel(errors=[ChannelError("đĩa đầy", "transient")])
+    SLEEPS.clear()
+    with Ledger.open(tmp_path / "db.sqlite") as ledger:
+        row = make(project, ledger, channel, tmp_path).publish(slot(project))
+    assert row.status == "posted"
+    assert SLEEPS == [30.0]
+
+
+def test_a_transient_failure_that_lasts_ends_failed_after_bounded_waits(project: Project, tmp_path: Path) -> None:
+    channel = ScriptedChannel(errors=[ChannelError("đĩa đầy", "transient")] * 5)
+    SLEEPS.clear()
+    with Ledger.open(tmp_path / "db.sqlite") as ledger:
+        row = make(project, ledger, channel, tmp_path).publish(slot(project))
+    assert (row.status, row.error) == ("failed", "đĩa đầy")
+    assert SLEEPS == [30.0, 120.0]
+    assert len(channel.errors) == 2  # three attempts in all
 
 
 def test_an_unknown_outcome_is_checked_on_the_platform_before_anything_else(project: Project, tmp_path: Path) -> None:

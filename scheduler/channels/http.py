@@ -19,6 +19,7 @@ from typing import Any
 import requests
 
 from scheduler.errors import ChannelError
+from scheduler.redaction import redact
 
 log = logging.getLogger("danvan.http")
 
@@ -33,14 +34,6 @@ class RetryPolicy:
     max_delay: float = 60.0
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
-
-
-def redact(text: str, secrets: Sequence[str]) -> str:
-    """Remove every secret from a text that may reach a log, an exception or the database."""
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, "***")
-    return text
 
 
 @dataclass

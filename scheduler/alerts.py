@@ -1,0 +1,81 @@
+"""Failures that need a person: raised once per incident, in the log, in `danvan status`, and by e-mail.
+
+An incident is (channel, kind): a token to renew, a policy block, a quota, several failed slots in a row.
+It opens on the first failure and closes when the channel posts again, so an officer gets one message per
+problem instead of one per slot.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import smtplib
+import ssl
+from collections.abc import Sequence
+from dataclasses import dataclass
+from email.message import EmailMessage
+
+from scheduler.config import EmailAlerts
+from scheduler.ledger import Ledger
+from scheduler.redaction import redact
+
+log = logging.getLogger("danvan.alerts")
+
+REPEATED_FAILURES = 3
+SMTP_TIMEOUT = 20.0
+
+
+@dataclass
+class Alerter:
+    email: EmailAlerts | None = None
+    secrets: Sequence[str] = ()
+
+    def raise_incident(self, ledger: Ledger, channel: str, kind: str, message: str, now: dt.datetime) -> bool:
+        """Open the incident unless it is already open; only a new one is logged loudly and e-mailed."""
+        if not ledger.open_incident(channel, kind, message, now):
+            log.debug("kênh %s: sự cố '%s' đã được báo trước đó", channel, kind)
+            return False
+        log.error("CẦN XỬ LÝ: kênh %s: %s", channel, message)
+        if self.email is not None:
+            self._send(channel, message, now)
+        return True
+
+    def clear(self, ledger: Ledger, channel: str, now: dt.datetime) -> None:
+        """The channel posted again: whatever was wrong with it is over."""
+        if ledger.close_incidents(channel, now):
+            log.info("kênh %s: đã hoạt động lại bình thường", channel)
+
+    def note_failure(self, ledger: Ledger, channel: str, message: str, now: dt.datetime) -> None:
+        """Several failed slots in a row are an incident even when each failure looked passing."""
+        recent = ledger.recent_statuses(channel, REPEATED_FAILURES)
+        if len(recent) == REPEATED_FAILURES and all(status == "failed" for status in recent):
+            self.raise_incident(
+                ledger,
+                channel,
+                "repeated-failures",
+                f"{REPEATED_FAILURES} lượt đăng liên tiếp không thành công; lỗi gần nhất: {message}",
+                now,
+            )
+
+    def _send(self, channel: str, message: str, now: dt.datetime) -> None:
+        assert self.email is not None
+        mail = EmailMessage()
+        mail["Subject"] = f"[danvan] Kênh {channel} cần xử lý"
+        mail["From"] = self.email.sender
+        mail["To"] = ", ".join(self.email.recipients)
+        mail.set_content(
+            f"Lúc {now:%d/%m/%Y %H:%M}, kênh {channel} gặp sự cố cần cán bộ xử lý:\n\n{message}\n\n"
+            "Xem thêm: danvan status, danvan log --channel " + channel + "\n"
+        )
+        try:
+            with smtplib.SMTP(self.email.smtp_host, self.email.smtp_port, timeout=SMTP_TIMEOUT) as smtp:
+                if self.email.starttls:
+                    smtp.starttls(context=ssl.create_default_context())
+                if self.email.username and self.email.password:
+                    smtp.login(self.email.username, self.email.password)
+                smtp.send_message(mail)
+        except (OSError, smtplib.SMTPException) as exc:
+            # The incident is already in the log and in `danvan status`; a mail server problem must not hide it.
+            log.warning(
+                "không gửi được e-mail cảnh báo qua %s: %s", self.email.smtp_host, redact(str(exc), self.secrets)
+            )

@@ -1,0 +1,107 @@
+"""`danvan status`: is the daemon alive, what comes next, which channels are paused and why."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from scheduler.config import Config
+from scheduler.ledger import ChannelState, Heartbeat, Incident, Ledger
+from scheduler.lock import daemon_holder
+
+HEARTBEAT_EVERY = dt.timedelta(seconds=30)
+STALE_AFTER = 4 * HEARTBEAT_EVERY  # a daemon that has not beaten for this long is stuck
+
+
+@dataclass(frozen=True)
+class ChannelHealth:
+    name: str
+    type: str
+    enabled: bool
+    paused: bool
+    reason: str | None
+    paused_until: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class Health:
+    running: bool
+    stuck: bool
+    pid: int | None
+    heartbeat: Heartbeat | None
+    channels: list[ChannelHealth] = field(default_factory=list)
+    incidents: list[Incident] = field(default_factory=list)
+
+    @property
+    def healthy(self) -> bool:
+        return self.running and not self.stuck and not any(c.paused for c in self.channels)
+
+
+def check_health(config: Config, now: dt.datetime) -> Health:
+    holder = daemon_holder(config.database)
+    if not config.database.exists():
+        return Health(running=holder is not None, stuck=False, pid=holder[0] if holder else None, heartbeat=None)
+    with Ledger.open(config.database) as ledger:
+        heartbeat = ledger.heartbeat()
+        states = {c.name: ledger.channel_state(c.name) for c in config.channels}
+        incidents = ledger.open_incidents()
+    running = holder is not None
+    stuck = running and (heartbeat is None or now - heartbeat.heartbeat_at > STALE_AFTER)
+    channels = [_channel_health(c.name, c.type, c.enabled, states.get(c.name), now) for c in config.channels]
+    return Health(running, stuck, holder[0] if holder else None, heartbeat, channels, incidents)
+
+
+def _channel_health(name: str, kind: str, enabled: bool, state: ChannelState | None, now: dt.datetime) -> ChannelHealth:
+    paused = enabled and state is not None and state.paused_at(now)
+    return ChannelHealth(
+        name,
+        kind,
+        enabled,
+        paused,
+        state.reason if paused and state else None,
+        state.paused_until if paused and state else None,
+    )
+
+
+def describe(health: Health, config: Config, now: dt.datetime) -> str:
+    """The status as an officer reads it, in Vietnamese."""
+    tz = config.timezone
+    lines = [_daemon_line(health, tz, now)]
+    if health.heartbeat is not None and health.heartbeat.next_slot is not None and health.running:
+        lines.append(f"Lượt đăng tiếp theo: {health.heartbeat.next_slot.astimezone(tz):%d/%m/%Y %H:%M}")
+    lines.append("Kênh:")
+    for channel in health.channels:
+        lines.append(f"  {channel.name} ({channel.type}): {_channel_text(channel, tz)}")
+    if health.incidents:
+        lines.append("Sự cố cần xử lý:")
+        for incident in health.incidents:
+            lines.append(
+                f"  [{incident.opened_at.astimezone(tz):%d/%m/%Y %H:%M}] {incident.channel}: {incident.message}"
+            )
+    return "\n".join(lines)
+
+
+def _daemon_line(health: Health, tz: dt.tzinfo, now: dt.datetime) -> str:
+    if not health.running:
+        last = (
+            f" (nhịp cuối lúc {health.heartbeat.heartbeat_at.astimezone(tz):%d/%m/%Y %H:%M})"
+            if health.heartbeat
+            else ""
+        )
+        return f"Chương trình danvan: KHÔNG CHẠY{last}. Khởi động: systemctl start danvan (hoặc make run)"
+    beat = health.heartbeat
+    if health.stuck:
+        when = f"{beat.heartbeat_at.astimezone(tz):%d/%m/%Y %H:%M:%S}" if beat else "chưa có"
+        return f"Chương trình danvan: ĐANG TREO (PID {health.pid}; nhịp cuối: {when}). Hãy khởi động lại dịch vụ"
+    since = f", chạy từ {beat.started_at.astimezone(tz):%d/%m/%Y %H:%M}" if beat else ""
+    ago = f", nhịp cuối {int((now - beat.heartbeat_at).total_seconds())} giây trước" if beat else ""
+    return f"Chương trình danvan: đang chạy (PID {health.pid}{since}{ago})"
+
+
+def _channel_text(channel: ChannelHealth, tz: dt.tzinfo) -> str:
+    if not channel.enabled:
+        return "đang tắt (enabled: false)"
+    if not channel.paused:
+        return "hoạt động"
+    until = f" đến {channel.paused_until.astimezone(tz):%d/%m/%Y %H:%M}" if channel.paused_until else ""
+    return f"TẠM DỪNG{until}: {channel.reason}"
