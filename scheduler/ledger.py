@@ -23,7 +23,7 @@ import sqlite3
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, Literal, Self, cast, get_args
@@ -614,6 +614,14 @@ class Ledger:
             Incident(r["id"], r["channel"], r["kind"], r["message"], datetime.fromisoformat(r["opened_at"]))
             for r in rows
         ]
+
+    def remote_ids_near(self, channel: str, slot: datetime, span: timedelta) -> frozenset[str]:
+        """Platform ids recorded for the channel's slots within `span` of `slot` (other slots' posts)."""
+        rows = self._db.query(
+            "SELECT remote_id FROM posts WHERE channel = ? AND remote_id IS NOT NULL AND slot_utc BETWEEN ? AND ?",
+            [channel, _iso_utc(slot - span, "slot"), _iso_utc(slot + span, "slot")],
+        )
+        return frozenset(str(row["remote_id"]) for row in rows)
 
     def recent_statuses(self, channel: str, count: int) -> list[str]:
         """The statuses of the channel's last `count` slots, newest first."""

@@ -80,7 +80,15 @@ class Publisher:
                 lambda: self.ledger.mark_failed(claimed.id, f"kênh đang tạm dừng: {paused}", self.clock())
             )
         outgoing = Outgoing(
-            slot.channel, slot.at, slogan.id, slogan.text, caption, card, self.slogans.plan.issued_by, claimed.id
+            slot.channel,
+            slot.at,
+            slogan.id,
+            slogan.text,
+            caption,
+            card,
+            self.slogans.plan.issued_by,
+            claimed.id,
+            self._known_ids(slot.channel, slot.at),
         )
         return self._send(claimed, outgoing)
 
@@ -172,6 +180,10 @@ class Publisher:
         self.alerter.note_failure(self.ledger, outgoing.channel, str(exc), self.clock())
         return row
 
+    def _known_ids(self, channel: str, slot: dt.datetime) -> frozenset[str]:
+        """Posts already credited to this channel's other slots: a look on the platform must not take them."""
+        return self.ledger.remote_ids_near(channel, slot, dt.timedelta(days=1))
+
     def _find(self, outgoing: Outgoing) -> Published | None:
         """Whether the platform already has this slot's post; a failing look counts as not found."""
         try:
@@ -198,6 +210,7 @@ class Publisher:
             card,
             self.slogans.plan.issued_by,
             row.id,
+            self._known_ids(row.channel, row.slot),
         )
         found = self._find(outgoing)
         if found is not None:

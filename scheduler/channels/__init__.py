@@ -39,6 +39,7 @@ class Outgoing:
     card: CardFile
     issued_by: str = ""  # the plan's issuing body, e.g. as a Zalo article's author
     post_id: int | None = None  # the ledger row, for work that continues later (a deferred broadcast)
+    exclude: frozenset[str] = frozenset()  # platform ids the ledger already holds for this channel's other slots
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,10 @@ class Channel(Protocol):
         ...
 
     def find_published(self, post: Outgoing) -> Published | None:
-        """Look on the platform for this slot's post (after a crash or an unknown outcome); None if absent."""
+        """Look on the platform for this slot's post (after a crash or an unknown outcome); None if absent.
+
+        Platform ids in `post.exclude` are already recorded for other slots and can never be this one.
+        """
         ...
 
 

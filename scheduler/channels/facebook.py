@@ -39,6 +39,7 @@ POLICY_CODE = 368
 DUPLICATE_CODE = 506
 POLICY_COOLDOWN = 6 * 3600.0
 PUBLISH_ATTEMPTS = 3
+CLOCK_MARGIN = 60  # seconds: how far before its slot a post may appear to be, when clocks disagree
 
 TOKEN_REASONS = {
     458: "ứng dụng đã bị gỡ khỏi tài khoản cấp mã",
@@ -290,15 +291,22 @@ class FacebookChannel:
         return Published(remote_id=post_id, url=f"https://www.facebook.com/{post_id}")
 
     def find_published(self, post: Outgoing) -> Published | None:
-        """The Page's post for this slot, matched by caption among the posts since shortly before the slot."""
-        since = int(post.slot.timestamp()) - 600
+        """The Page's post for this slot, matched by caption among the posts since shortly before the slot.
+
+        A post is never made before its slot; the minute of margin covers clocks that disagree.
+        """
+        since = int(post.slot.timestamp()) - CLOCK_MARGIN
         wanted = _normal(post.caption)
         relative = f"{self.settings.page_id}/posts?fields=id,message,created_time&since={since}&limit=100"
         (item,) = self._batch([relative])
         if isinstance(item, ChannelError):
             raise item
         for entry in item.get("data", []) if isinstance(item, dict) else []:
-            if isinstance(entry, dict) and _normal(str(entry.get("message", ""))) == wanted:
+            if (
+                isinstance(entry, dict)
+                and _normal(str(entry.get("message", ""))) == wanted
+                and str(entry.get("id")) not in post.exclude
+            ):
                 post_id = str(entry.get("id"))
                 return Published(remote_id=post_id, url=f"https://www.facebook.com/{post_id}")
         return None

@@ -41,7 +41,8 @@ TOKEN_CODES = frozenset({-216, -220})
 TRANSIENT_CODES = frozenset({-32})
 NIGHT_CODE = -234
 PROCESSING_CODE = -214
-MORNING = dt.time(6, 5)  # broadcasts are refused 22:00-06:00; a few minutes of margin
+MORNING = dt.time(6, 5)
+CLOCK_MARGIN = 60  # seconds: how far before its slot an article may appear to be, when clocks disagree  # broadcasts are refused 22:00-06:00; a few minutes of margin
 
 EXPLANATIONS = {
     -32: "vượt giới hạn số lần gọi API của Zalo; sẽ thử lại sau",
