@@ -390,6 +390,7 @@ class Daemon:
             replace_existing=True,
         )
         log.debug("kênh %s: lượt tiếp theo %s", channel.name, _when(slot.at, self.project.config))
+        self._beat(ledger)
 
     def _fire(self, channel_name: str, slot_iso: str) -> None:
         """The job: post this slot (the slogan chosen now, from the current history) then schedule the next."""
@@ -423,15 +424,18 @@ class Daemon:
             except Exception:  # reach is secondary: never let it disturb posting
                 log.exception("lỗi khi đọc lượt tiếp cận")
 
-    def _beat(self) -> None:
+    def _beat(self, ledger: Ledger | None = None) -> None:
         """The heartbeat `danvan status` reads, with the next slot the timers hold."""
+        if ledger is None:
+            with self._ledger() as own:
+                self._beat(own)
+            return
+        # args[1] is the slot's ISO time (see _schedule_next); jobs not started yet have no next_run_time.
         slots = [
-            job.next_run_time for job in self._scheduler.get_jobs() if job.id.startswith("slot:") and job.next_run_time
+            dt.datetime.fromisoformat(job.args[1]) for job in self._scheduler.get_jobs() if job.id.startswith("slot:")
         ]
-        with self._ledger() as ledger:
-            ledger.beat(
-                os.getpid(), socket.gethostname(), self._started_at or self.now(), self.now(), min(slots, default=None)
-            )
+        started = self._started_at or self.now()
+        ledger.beat(os.getpid(), socket.gethostname(), started, self.now(), min(slots, default=None))
 
     def _watch_files(self) -> None:
         if any(_signature(path) != seen for path, seen in self._watched.items()):

@@ -39,12 +39,12 @@ class Health:
 
 def check_health(config: Config, now: dt.datetime) -> Health:
     holder = daemon_holder(config.database)
-    if not config.database.exists():
-        return Health(running=holder is not None, stuck=False, pid=holder[0] if holder else None, heartbeat=None)
-    with Ledger.open(config.database) as ledger:
-        heartbeat = ledger.heartbeat()
-        states = {c.name: ledger.channel_state(c.name) for c in config.channels}
-        incidents = ledger.open_incidents()
+    heartbeat, states, incidents = None, {}, []
+    if config.database.exists():  # a status look must not create the database
+        with Ledger.open(config.database) as ledger:
+            heartbeat = ledger.heartbeat()
+            states = {c.name: ledger.channel_state(c.name) for c in config.channels}
+            incidents = ledger.open_incidents()
     running = holder is not None
     stuck = running and (heartbeat is None or now - heartbeat.heartbeat_at > STALE_AFTER)
     channels = [_channel_health(c.name, c.type, c.enabled, states.get(c.name), now) for c in config.channels]

@@ -504,12 +504,17 @@ class Ledger:
         )
 
     def beat(self, pid: int, host: str, started_at: datetime, now: datetime, next_slot: datetime | None) -> None:
-        """The daemon is alive at `now` (and its next slot is `next_slot`)."""
+        """The daemon is alive at `now` (and its next slot is `next_slot`).
+
+        A beat taken while the next slot is being posted (no timer pending) keeps the known next slot.
+        """
         self._db.execute(
             """
             INSERT INTO daemon (id, pid, host, started_at, heartbeat_at, next_slot) VALUES (1, ?, ?, ?, ?, ?)
             ON CONFLICT (id) DO UPDATE SET pid = excluded.pid, host = excluded.host, started_at = excluded.started_at,
-                heartbeat_at = excluded.heartbeat_at, next_slot = excluded.next_slot
+                heartbeat_at = excluded.heartbeat_at,
+                next_slot = CASE WHEN excluded.pid = daemon.pid THEN COALESCE(excluded.next_slot, daemon.next_slot)
+                            ELSE excluded.next_slot END
             """,
             [
                 pid,

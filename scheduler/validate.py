@@ -50,6 +50,8 @@ def check_project(
         return result
     config_report = Report(str(config_path))
     config = parse_config(config_text, config_path, config_report, os.environ if env is None else env)
+    if config is not None and config.secrets():
+        _check_permissions(config_path, config_report)
     result.problems.extend(config_report.problems)
     slogans_path = config.slogans_path if config else declared_slogans_path(config_text, config_path)
     slogans = _check_slogans(slogans_path, result) if slogans_path else None
@@ -59,6 +61,23 @@ def check_project(
         result.problems.extend(check_online(config, online_at))
     result.problems.sort(key=lambda p: (p.path != str(config_path), p.path, p.line, p.column))
     return result
+
+
+def _check_permissions(path: Path, report: Report) -> None:
+    """A config with credentials that other users of the server can read: say so (only the service needs it)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return
+    if mode & 0o004:
+        report.at(
+            1,
+            1,
+            "warning",
+            f"tệp cấu hình đang cho mọi người dùng trên máy đọc được (quyền {mode & 0o777:o}); "
+            f"hãy chạy: chmod 640 {path}",
+            "config-permissions",
+        )
 
 
 def _read(path: Path, result: CheckResult) -> str | None:
