@@ -262,6 +262,7 @@ def fb_project(project_dir: Path, graph: GraphEmulator) -> Project:
         + '    schedule: {times: ["08:00"]}\n',
         encoding="utf-8",
     )
+    config.chmod(0o640)  # it names a token: only the service should read it
     return load_project(config, {"FB_PAGE_TOKEN": graph.token})
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email
-import email.policy
+from email import policy
 import json
 import os
 import signal
@@ -138,14 +138,14 @@ def test_an_incident_is_raised_once_with_one_mail_and_closes_when_the_channel_re
     tmp_path: Path, smtp: tuple[Inbox, int]
 ) -> None:
     inbox, port = smtp
-    email = EmailAlerts(
+    settings = EmailAlerts(
         smtp_host="127.0.0.1",
         smtp_port=port,
         starttls=False,
         sender="danvan@example.gov.vn",
         recipients=("canbo@example.gov.vn",),
     )
-    alerter = Alerter(email)
+    alerter = Alerter(settings)
     with Ledger.open(tmp_path / "db.sqlite") as ledger:
         for minute in range(3):
             alerter.raise_incident(
@@ -156,7 +156,7 @@ def test_an_incident_is_raised_once_with_one_mail_and_closes_when_the_channel_re
         assert ledger.open_incidents() == []
         alerter.raise_incident(ledger, "fanpage", "token", "lại hết hạn", NOW + dt.timedelta(hours=2))
     assert len(inbox.messages) == 2
-    mail = email.message_from_string(inbox.messages[0], policy=email.policy.default)
+    mail = email.message_from_string(inbox.messages[0], policy=policy.default)
     assert mail["Subject"] == "[danvan] Kênh fanpage cần xử lý"
     assert mail["To"] == "canbo@example.gov.vn"
     body = mail.get_body()
