@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import email
-from email import policy
 import json
 import os
 import signal
 import socket
 from collections.abc import Iterator
+from email import policy
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -113,10 +113,10 @@ def test_a_valid_edit_is_adopted_without_a_restart_and_sighup_reloads(project_di
 
 class Inbox:
     def __init__(self) -> None:
-        self.messages: list[str] = []
+        self.messages: list[bytes] = []
 
     async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # aiosmtpd's hook name
-        self.messages.append(envelope.content.decode("utf-8", "replace"))  # type: ignore[attr-defined]
+        self.messages.append(envelope.original_content)  # type: ignore[attr-defined]
         return "250 OK"
 
 
@@ -156,7 +156,7 @@ def test_an_incident_is_raised_once_with_one_mail_and_closes_when_the_channel_re
         assert ledger.open_incidents() == []
         alerter.raise_incident(ledger, "fanpage", "token", "lại hết hạn", NOW + dt.timedelta(hours=2))
     assert len(inbox.messages) == 2
-    mail = email.message_from_string(inbox.messages[0], policy=policy.default)
+    mail = email.message_from_bytes(inbox.messages[0], policy=policy.default)
     assert mail["Subject"] == "[danvan] Kênh fanpage cần xử lý"
     assert mail["To"] == "canbo@example.gov.vn"
     body = mail.get_body()
