@@ -10,12 +10,25 @@ from scheduler.channels import CardFile
 from scheduler.files import write_atomically
 
 
+def card_directory(database: Path) -> Path:
+    """Rendered cards live beside the database: `<database folder>/cards/`."""
+    return database.parent / "cards"
+
+
 class CardStore:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
 
     def path_for(self, text: str, style: CardStyle) -> Path:
         return self.directory / f"{card_hash(text, style)}.{_extension(style)}"
+
+    def find(self, card_hash: str) -> bytes | None:
+        """A card drawn earlier, by its hash (whatever its format); None when it is not on disk."""
+        for extension in ("jpg", "png"):
+            path = self.directory / f"{card_hash}.{extension}"
+            if path.exists():
+                return path.read_bytes()
+        return None
 
     def get(self, text: str, style: CardStyle) -> CardFile:
         """The card's bytes, from disk when already drawn; raises CardError when it cannot be drawn."""

@@ -342,3 +342,51 @@ def status(ctx: click.Context, config_path: str | None, as_json: bool) -> None:
     else:
         click.echo(describe(health, project.config, now))
     sys.exit(EXIT_OK if health.healthy else EXIT_PROBLEMS)
+
+
+@cli.command()
+@config_option
+@click.option("--since", metavar="DATE", help="Từ ngày (YYYY-MM-DD; mặc định: ngày đầu kế hoạch).")
+@click.option("--until", metavar="DATE", help="Đến hết ngày (YYYY-MM-DD; mặc định: ngày cuối kế hoạch).")
+@click.option(
+    "--csv", "csv_file", type=click.Path(dir_okay=False), help="Ghi bảng từng lượt đăng ra tệp CSV (mở bằng Excel)."
+)
+@click.option("--html", "html_file", type=click.Path(dir_okay=False), help="Ghi trang báo cáo HTML (in được trên A4).")
+@click.pass_context
+def report(
+    ctx: click.Context,
+    config_path: str | None,
+    since: str | None,
+    until: str | None,
+    csv_file: str | None,
+    html_file: str | None,
+) -> None:
+    """Báo cáo kết quả theo kênh, theo khẩu hiệu và theo ngày cho một khoảng thời gian."""
+    import datetime as dt
+
+    from scheduler.campaign import build_report
+    from scheduler.ledger import Ledger
+    from scheduler.report import report_csv, report_text
+
+    project = _load(ctx, config_path)
+    plan_info = project.slogans.plan
+    try:
+        first = dt.date.fromisoformat(since) if since else plan_info.start
+        last = dt.date.fromisoformat(until) if until else plan_info.end
+    except ValueError:
+        fail("--since/--until phải là ngày dạng YYYY-MM-DD", EXIT_USAGE)
+    if last < first:
+        fail("--until phải sau --since", EXIT_USAGE)
+    now = dt.datetime.now(dt.UTC)
+    with user_errors(), Ledger.open(project.config.database) as ledger:
+        result = build_report(project, ledger, first, last, now)
+    click.echo(report_text(result))
+    if csv_file:
+        Path(csv_file).write_text(report_csv(result), encoding="utf-8-sig")
+        click.echo(f"Đã ghi {csv_file}", err=True)
+    if html_file:
+        from scheduler.campaign import card_thumbnails
+        from scheduler.report_html import render_html
+
+        Path(html_file).write_text(render_html(result, card_thumbnails(project), now), encoding="utf-8")
+        click.echo(f"Đã ghi {html_file}", err=True)

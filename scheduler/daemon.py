@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from scheduler.alerts import Alerter
-from scheduler.cardstore import CardStore
+from scheduler.cardstore import CardStore, card_directory
 from scheduler.channels import Channel, ChannelContext, build_channel
 from scheduler.config import ChannelConfig, Config, Schedule
 from scheduler.errors import CardError, DanvanError, InputError, UnreadableFileError
@@ -63,10 +63,6 @@ def _signature(path: Path) -> tuple[int, int]:
 
 def system_clock() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def card_directory(config: Config) -> Path:
-    return config.database.parent / "cards"
 
 
 def history_of(ledger: Ledger, channels: list[str]) -> dict[str, list[str]]:
@@ -255,7 +251,7 @@ class Daemon:
             slogans=self.project.slogans,
             ledger=ledger,
             channels=self._channels,
-            cards=CardStore(card_directory(self.project.config)),
+            cards=CardStore(card_directory(self.project.config.database)),
             clock=self.now,
             alerter=self._alerter,
         )
@@ -319,7 +315,7 @@ class Daemon:
         """Draw the next cards now, so a design that cannot render fails at start and not at post time."""
         config = self.project.config
         horizon = self.now() + PRERENDER_AHEAD
-        store = CardStore(card_directory(config))
+        store = CardStore(card_directory(config.database))
         for slot in upcoming:
             channel = config.channel(slot.channel)
             if channel is None or (slot.utc > horizon and slot is not upcoming[0]):
@@ -543,7 +539,7 @@ def post_once(project: Project, channel_name: str, slogan_id: str | None, clock:
             slogans=project.slogans,
             ledger=ledger,
             channels={channel.name: build_channel(channel, ChannelContext(config.database, clock))},
-            cards=CardStore(card_directory(config)),
+            cards=CardStore(card_directory(config.database)),
             clock=lambda: clock().astimezone(config.timezone),
         )
         return post_now(publisher, channel.name, slogan_id)

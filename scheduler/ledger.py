@@ -227,6 +227,18 @@ def m004_incidents(db: Database) -> None:
 
 
 @dataclass(frozen=True)
+class LatestReading:
+    """The newest reading of a post, whatever the platform could give at that time."""
+
+    taken_at: datetime
+    reach: int | None
+    views: int | None
+    reactions: int | None
+    clicks: int | None
+    shares: int | None
+
+
+@dataclass(frozen=True)
 class Heartbeat:
     pid: int
     host: str
@@ -325,6 +337,19 @@ def _post_from_row(row: Mapping[str, Any]) -> Post:
         claimed_at=_parse(row["claimed_at"]),
         posted_at=_parse(row["posted_at"]),
         reach=row["reach"],
+    )
+
+
+def _reading_from_row(row: Mapping[str, Any]) -> LatestReading | None:
+    if row["r_taken_at"] is None:
+        return None
+    return LatestReading(
+        taken_at=datetime.fromisoformat(row["r_taken_at"]),
+        reach=row["r_reach"],
+        views=row["r_views"],
+        reactions=row["r_reactions"],
+        clicks=row["r_clicks"],
+        shares=row["r_shares"],
     )
 
 
@@ -627,6 +652,22 @@ class Ledger:
             [channel, _iso_utc(slot - span, "slot"), _iso_utc(slot + span, "slot")],
         )
         return frozenset(str(row["remote_id"]) for row in rows)
+
+    def posts_between(self, since: datetime, until: datetime) -> list[tuple[Post, LatestReading | None]]:
+        """Every post whose slot is in [since, until), oldest first, with its newest reading (one query)."""
+        rows = self._db.query(
+            f"""
+            SELECT p.*, r.taken_at AS r_taken_at, r.reach AS r_reach, r.views AS r_views,
+                r.reactions AS r_reactions, r.clicks AS r_clicks, r.shares AS r_shares
+            FROM ({_SELECT_POSTS} WHERE slot_utc >= ? AND slot_utc < ?) AS p
+            LEFT JOIN readings AS r ON r.id = (
+                SELECT id FROM readings WHERE readings.post_id = p.id ORDER BY taken_at DESC, id DESC LIMIT 1
+            )
+            ORDER BY p.slot_utc, p.channel
+            """,
+            [_iso_utc(since, "since"), _iso_utc(until, "until")],
+        )
+        return [(_post_from_row(row), _reading_from_row(row)) for row in rows]
 
     def recent_statuses(self, channel: str, count: int) -> list[str]:
         """The statuses of the channel's last `count` slots, newest first."""

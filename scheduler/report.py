@@ -7,11 +7,13 @@ import datetime as dt
 import io
 import json
 import unicodedata
+from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from scheduler.ledger import Post
+from scheduler.ledger import LatestReading, Post
 
 STATUS_LABELS = {
     "planned": "đã lên lịch",
@@ -96,3 +98,179 @@ def parse_day(text: str, tz: ZoneInfo) -> dt.datetime:
 
 def count_text(value: int | None) -> str:
     return "" if value is None else f"{value:,}".replace(",", ".")
+
+
+# --- the campaign report --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PostLine:
+    post: Post
+    text: str  # the slogan's text (or its id when the slogan left the file)
+    reading: LatestReading | None
+
+    @property
+    def reach(self) -> int | None:
+        if self.reading is not None and self.reading.reach is not None:
+            return self.reading.reach
+        return self.post.reach
+
+    @property
+    def views(self) -> int | None:
+        return self.reading.views if self.reading else None
+
+
+@dataclass
+class Totals:
+    planned: int = 0
+    posted: int = 0
+    failed: int = 0
+    missed: int = 0
+    unknown: int = 0
+    reach: int = 0
+    views: int = 0
+
+    def add(self, line: PostLine) -> None:
+        self.planned += 1
+        status = line.post.status
+        if status == "posted":
+            self.posted += 1
+        elif status == "failed":
+            self.failed += 1
+        elif status == "missed":
+            self.missed += 1
+        elif status in ("unknown", "sending"):
+            self.unknown += 1
+        self.reach += line.reach or 0
+        self.views += line.views or 0
+
+
+@dataclass
+class CampaignReport:
+    plan_id: str
+    issued_by: str
+    since: dt.date
+    until: dt.date  # inclusive
+    tz: dt.tzinfo
+    lines: list[PostLine]
+    upcoming: dict[tuple[str, str], int] = field(default_factory=dict)  # (channel, slogan) -> slots still to come
+    totals: Totals = field(default_factory=Totals)
+    by_channel: dict[str, Totals] = field(default_factory=dict)
+    by_slogan: dict[str, Totals] = field(default_factory=dict)
+    texts: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def failures(self) -> list[PostLine]:
+        return [line for line in self.lines if line.post.status in ("failed", "unknown", "missed")]
+
+    def best(self, count: int = 10) -> list[tuple[str, Totals]]:
+        """The slogans that reached the most people, with at least one post."""
+        ranked = [(slogan, totals) for slogan, totals in self.by_slogan.items() if totals.posted]
+        return sorted(ranked, key=lambda item: (-item[1].reach, item[0]))[:count]
+
+    def reach_per_day(self) -> list[tuple[dt.date, int]]:
+        """Reach of the posts made on each day of the period (days without posts count 0)."""
+        per_day: dict[dt.date, int] = defaultdict(int)
+        for line in self.lines:
+            if line.post.status == "posted":
+                per_day[line.post.slot.astimezone(self.tz).date()] += line.reach or 0
+        days = (self.until - self.since).days + 1
+        return [
+            (self.since + dt.timedelta(days=n), per_day.get(self.since + dt.timedelta(days=n), 0)) for n in range(days)
+        ]
+
+
+REPORT_COLUMNS = (
+    # (English key documented in the README, Vietnamese column title)
+    ("slot", "Giờ đăng"),
+    ("channel", "Kênh"),
+    ("slogan_id", "Mã khẩu hiệu"),
+    ("text", "Nội dung"),
+    ("status", "Trạng thái"),
+    ("remote_id", "Mã bài trên kênh"),
+    ("posted_at", "Đăng lúc"),
+    ("reach", "Tiếp cận"),
+    ("views", "Lượt xem"),
+    ("reactions", "Cảm xúc"),
+    ("shares", "Chia sẻ"),
+    ("read_at", "Đọc số liệu lúc"),
+    ("error", "Ghi chú"),
+)
+
+
+def report_rows(report: CampaignReport) -> list[dict[str, Any]]:
+    """One row per post with its latest reading, keyed by the documented English keys."""
+    rows = []
+    for line in report.lines:
+        post, reading = line.post, line.reading
+        rows.append(
+            {
+                "slot": post.slot.astimezone(report.tz).isoformat(),
+                "channel": post.channel,
+                "slogan_id": post.slogan_id,
+                "text": line.text,
+                "status": post.status,
+                "remote_id": post.remote_id,
+                "posted_at": post.posted_at.astimezone(report.tz).isoformat() if post.posted_at else None,
+                "reach": line.reach,
+                "views": reading.views if reading else None,
+                "reactions": reading.reactions if reading else None,
+                "shares": reading.shares if reading else None,
+                "read_at": reading.taken_at.astimezone(report.tz).isoformat() if reading else None,
+                "error": post.error,
+            }
+        )
+    return rows
+
+
+def report_csv(report: CampaignReport) -> str:
+    """CSV with Vietnamese column titles; written with a BOM (utf-8-sig) so Excel reads the accents."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([title for _, title in REPORT_COLUMNS])
+    for row in report_rows(report):
+        writer.writerow(["" if row[key] is None else row[key] for key, _ in REPORT_COLUMNS])
+    return buffer.getvalue()
+
+
+def _totals_row(name: str, totals: Totals) -> tuple[str, ...]:
+    return (
+        name,
+        str(totals.planned),
+        str(totals.posted),
+        str(totals.failed),
+        str(totals.missed),
+        str(totals.unknown),
+        count_text(totals.reach),
+        count_text(totals.views),
+    )
+
+
+TOTALS_HEADER = ("", "Kế hoạch", "Đã đăng", "Lỗi", "Bỏ lỡ", "Chưa rõ", "Tiếp cận", "Lượt xem")
+
+
+def report_text(report: CampaignReport) -> str:
+    period = f"{report.since:%d/%m/%Y} - {report.until:%d/%m/%Y}"
+    parts = [
+        f"BÁO CÁO KẾT QUẢ ĐĂNG KHẨU HIỆU — Kế hoạch {report.plan_id} ({report.issued_by})",
+        f"Thời gian: {period}",
+        "",
+        format_table(("Tổng", *TOTALS_HEADER[1:], ""), [(*_totals_row("Tất cả", report.totals), "")]),
+        "",
+        "Theo kênh:",
+        format_table((*TOTALS_HEADER, ""), [(*_totals_row(n, t), "") for n, t in report.by_channel.items()]),
+        "",
+        "Theo khẩu hiệu (tiếp cận cao nhất trước):",
+        format_table(
+            (*TOTALS_HEADER, ""),
+            [(*_totals_row(n, t), "") for n, t in sorted(report.by_slogan.items(), key=lambda i: (-i[1].reach, i[0]))],
+        ),
+    ]
+    if report.failures:
+        parts += ["", "Lượt đăng không thành công:"]
+        parts += [
+            f"  {line.post.slot.astimezone(report.tz):%d/%m/%Y %H:%M}  {line.post.channel}  "
+            f"{STATUS_LABELS[line.post.status]}: {line.post.error or ''}"
+            for line in report.failures
+        ]
+    return "\n".join(parts)

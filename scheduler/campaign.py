@@ -1,0 +1,78 @@
+"""Building the campaign's results for a period from the ledger and the plan.
+
+The numbers are built once here; report.py prints them as text and CSV and report_html.py as a page, so the
+three always agree with each other and with `danvan log`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from scheduler.cardstore import CardStore, card_directory
+from scheduler.errors import DanvanError
+from scheduler.ledger import Ledger
+from scheduler.planner import plan
+from scheduler.project import Project
+from scheduler.report import CampaignReport, PostLine, Totals
+
+
+def build_report(project: Project, ledger: Ledger, since: dt.date, until: dt.date, now: dt.datetime) -> CampaignReport:
+    """Totals per channel and per slogan for the local days since..until (inclusive)."""
+    tz = project.config.timezone
+    start = dt.datetime.combine(since, dt.time(), tz)
+    end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), tz)
+    texts = {s.id: s.text for s in project.slogans.slogans}
+    lines = [
+        PostLine(post, texts.get(post.slogan_id, post.slogan_id), reading)
+        for post, reading in ledger.posts_between(start, end)
+    ]
+    report = CampaignReport(
+        project.slogans.plan.id, project.slogans.plan.issued_by, since, until, tz, lines, texts=texts
+    )
+    for line in lines:
+        report.totals.add(line)
+        for totals in _totals_of(report, line.post.channel, line.post.slogan_id):
+            totals.add(line)
+    _add_upcoming(report, project, ledger, max(start, now), end)
+    return report
+
+
+def _totals_of(report: CampaignReport, channel: str, slogan: str) -> tuple[Totals, Totals]:
+    report.by_channel.setdefault(channel, Totals())
+    report.by_slogan.setdefault(slogan, Totals())
+    return (report.by_channel[channel], report.by_slogan[slogan])
+
+
+def _add_upcoming(
+    report: CampaignReport, project: Project, ledger: Ledger, start: dt.datetime, end: dt.datetime
+) -> None:
+    """Slots still to come in the period count as planned: the plan, not just what has happened yet."""
+    if start >= end:
+        return
+    history = {c.name: ledger.history(c.name) for c in project.config.enabled_channels}
+    for slot in plan(project.config, project.slogans, start, end, history):
+        for totals in _totals_of(report, slot.channel, slot.slogan_id):
+            totals.planned += 1
+        report.totals.planned += 1
+        key = (slot.channel, slot.slogan_id)
+        report.upcoming[key] = report.upcoming.get(key, 0) + 1
+
+
+def card_thumbnails(project: Project) -> Callable[[PostLine], bytes | None]:
+    """Thumbnails for the HTML page: the card that went out (from the card store), drawn again if it is gone."""
+    from scheduler.report_html import jpeg_thumbnail
+
+    store = CardStore(card_directory(project.config.database))
+
+    def thumbnail(line: PostLine) -> bytes | None:
+        data = store.find(line.post.card_hash) if line.post.card_hash else None
+        channel = project.config.channel(line.post.channel)
+        if data is None and channel is not None and line.text:
+            try:
+                data = store.get(line.text, channel.card).data
+            except DanvanError:
+                return None
+        return jpeg_thumbnail(data) if data else None
+
+    return thumbnail
