@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from scheduler.cards import card_hash, render_card
@@ -31,14 +32,18 @@ class CardStore:
         return None
 
     def get(self, text: str, style: CardStyle) -> CardFile:
-        """The card's bytes, from disk when already drawn; raises CardError when it cannot be drawn."""
+        """The card's bytes, from disk when already drawn; raises CardError when it cannot be drawn.
+
+        Channels posting the same card at the same minute wait for one drawing instead of each drawing it.
+        """
         digest = card_hash(text, style)
         path = self.directory / f"{digest}.{_extension(style)}"
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            data = render_card(text, style)
-            self._save(path, data)
+        with _lock_for(digest):
+            try:
+                data = path.read_bytes()
+            except FileNotFoundError:
+                data = render_card(text, style)
+                self._save(path, data)
         return CardFile(data=data, hash=digest, extension=_extension(style))
 
     def _save(self, path: Path, data: bytes) -> None:
@@ -48,6 +53,15 @@ class CardStore:
             write_atomically(path, data)
         except OSError:
             pass
+
+
+_locks: dict[str, threading.Lock] = {}
+_locks_guard = threading.Lock()
+
+
+def _lock_for(digest: str) -> threading.Lock:
+    with _locks_guard:
+        return _locks.setdefault(digest, threading.Lock())
 
 
 def _extension(style: CardStyle) -> str:

@@ -124,6 +124,16 @@ class ChannelConfig:
     card_at: tuple[int, int] = (1, 1)  # line, column of the channel's `card:` (or of the channel itself)
     at: tuple[int, int] = (1, 1)  # line, column of the channel's entry in the config file
 
+    @property
+    def page_key(self) -> str:
+        """What two channels share when they post to the same Page, OA or folder."""
+        settings = self.settings
+        if isinstance(settings, FacebookSettings):
+            return f"facebook:{settings.page_id}"
+        if isinstance(settings, ZaloSettings):
+            return f"zalo:{settings.app_id}"
+        return f"outbox:{settings.directory}"
+
 
 DEFAULT_READINGS = (dt.timedelta(hours=1), dt.timedelta(hours=24), dt.timedelta(hours=72), dt.timedelta(days=7))
 
@@ -159,6 +169,13 @@ class LintPolicy:
 class PostingPolicy:
     plan_period_only: bool = True
     catch_up: dt.timedelta = dt.timedelta(hours=2)
+    # How many posts may be in flight at once, per platform and per Page / OA / folder: an agency may post
+    # to every district's Page at 08:00, but one Page should not get a burst of calls.
+    concurrency: tuple[tuple[str, int], ...] = (("facebook", 32), ("zalo", 8), ("outbox", 8))
+    per_page: int = 1
+
+    def limit(self, platform: str) -> int:
+        return dict(self.concurrency).get(platform, 4)
 
 
 @dataclass(frozen=True)
@@ -362,10 +379,15 @@ class _Reader:
     # --- sections -----------------------------------------------------------------------------
 
     def posting(self, node: yaml.MappingNode | None) -> PostingPolicy:
-        fields = Fields(node, self.report, "posting", ["plan_period_only", "catch_up"])
+        fields = Fields(node, self.report, "posting", ["plan_period_only", "catch_up", "concurrency", "per_page"])
+        limits = Fields(fields.mapping("concurrency"), self.report, "posting.concurrency", list(CHANNEL_TYPES))
+        defaults = dict(PostingPolicy.concurrency)
+        concurrency = tuple((kind, limits.integer(kind, defaults[kind], 1, 512)) for kind in CHANNEL_TYPES)
         return PostingPolicy(
             plan_period_only=fields.boolean("plan_period_only", True),
             catch_up=self.duration(fields, "catch_up", PostingPolicy.catch_up),
+            concurrency=concurrency,
+            per_page=fields.integer("per_page", PostingPolicy.per_page, 1, 64),
         )
 
     def reach(self, node: yaml.MappingNode | None) -> ReachPolicy:

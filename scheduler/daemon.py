@@ -162,6 +162,8 @@ class Daemon:
     _started_at: dt.datetime | None = None
     _watched: dict[Path, tuple[int, int]] = field(default_factory=dict)
     _alerter: Alerter = field(default_factory=Alerter)
+    _gates: dict[str, threading.BoundedSemaphore] = field(default_factory=dict)
+    _gates_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def project(self) -> Project:
@@ -337,7 +339,7 @@ class Daemon:
         config = self.project.config
         self._scheduler = BlockingScheduler(
             timezone=config.timezone,
-            executors={"default": ThreadPoolExecutor(self.max_workers)},
+            executors={"default": ThreadPoolExecutor(self._workers())},
             job_defaults={
                 "coalesce": True,
                 "max_instances": 1,
@@ -361,6 +363,21 @@ class Daemon:
                 self._scheduler.start()
         finally:
             self._wait_for_in_flight()
+
+    def _workers(self) -> int:
+        """Enough threads for every platform's concurrency, plus a few for heartbeat, reach and reloads."""
+        limits = {c.type: self.project.config.posting.limit(c.type) for c in self.project.config.enabled_channels}
+        return max(self.max_workers, sum(limits.values()) + 4)
+
+    @contextmanager
+    def _gate(self, channel: ChannelConfig) -> Iterator[None]:
+        """Hold one of the platform's slots and one of the Page's, so a burst stays within both limits."""
+        posting = self.project.config.posting
+        with self._gates_lock:
+            platform = self._gates.setdefault(channel.type, threading.BoundedSemaphore(posting.limit(channel.type)))
+            page = self._gates.setdefault(channel.page_key, threading.BoundedSemaphore(posting.per_page))
+        with platform, page:
+            yield
 
     def _schedule_idle_channels(self) -> None:
         pending = {job.id.split(":")[1] for job in self._scheduler.get_jobs() if job.id.startswith("slot:")}
@@ -397,8 +414,10 @@ class Daemon:
             with self._ledger() as ledger:
                 try:
                     slot = slot_at(self.project, ledger, channel_name, at)
-                    if slot is not None:
-                        self._publisher(ledger).publish(slot)
+                    config = self.project.config.channel(channel_name)
+                    if slot is not None and config is not None:
+                        with self._gate(config):
+                            self._publisher(ledger).publish(slot)
                 except DanvanError as exc:
                     log.error("kênh %s, lượt %s: %s", channel_name, _when(at, self.project.config), exc)
                 except Exception:  # one bad slot must not stop the channel's later slots

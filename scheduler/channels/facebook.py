@@ -198,6 +198,19 @@ class Throttle:
             self.spacing = 60.0 if highest >= 95 else 10.0 if highest >= 85 else 2.0 if highest >= 75 else 0.0
 
 
+_throttles: dict[str, Throttle] = {}
+_throttles_lock = threading.Lock()
+
+
+def throttle_for(page_id: str, monotonic: Callable[[], float], sleep: Sleep) -> Throttle:
+    """One throttle per Page in the process: usage headers are per Page, whichever channel read them."""
+    with _throttles_lock:
+        throttle = _throttles.get(page_id)
+        if throttle is None or throttle.clock is not monotonic or throttle.sleep is not sleep:
+            throttle = _throttles[page_id] = Throttle(clock=monotonic, sleep=sleep)
+        return throttle
+
+
 # --- the channel ---------------------------------------------------------------------------------
 
 
@@ -225,7 +238,7 @@ class FacebookChannel:
     ) -> None:
         self.name = name
         self.settings = settings
-        self.throttle = Throttle(clock=monotonic, sleep=sleep)
+        self.throttle = throttle_for(settings.page_id, monotonic, sleep)
         self.dead_metrics: set[str] = set()
         self.sleep = sleep
         token_hint = settings.access_token.describe("access_token")
