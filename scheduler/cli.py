@@ -80,18 +80,31 @@ def cli(ctx: click.Context, config_path: str | None) -> None:
 @cli.command()
 @config_option
 @click.option("--online", is_flag=True, help="Kiểm tra thêm mã truy cập của từng kênh với Facebook/Zalo (cần mạng).")
+@click.option(
+    "--fix", is_flag=True, help="Tự sửa các lỗi an toàn trong slogans.yaml (dạng Unicode, bảng mã cũ, dấu cách)."
+)
 @click.pass_context
-def check(ctx: click.Context, config_path: str | None, online: bool) -> None:
+def check(ctx: click.Context, config_path: str | None, online: bool, fix: bool) -> None:
     """Kiểm tra tệp cấu hình và tệp khẩu hiệu; in mỗi vấn đề một dòng: TỆP:DÒNG:CỘT: error|warning: ...
 
     Mã thoát: 0 không có lỗi (có thể có cảnh báo), 1 có lỗi, 2 không đọc được tệp.
     """
     import datetime as dt
 
-    from scheduler.validate import check_project
+    from scheduler.validate import check_project, fix_slogans
 
     with user_errors():
         path = config_path_of(ctx, config_path)
+        if fix:
+            fixed = fix_slogans(path)
+            for change in fixed.fixes:
+                click.echo(
+                    f"{fixed.path}:{change.line}:{change.column}: đã sửa: {change.message}: '{change.before}' → '{change.after}' [{change.rule}]"
+                )
+            click.echo(
+                f"Đã sửa {len(fixed.fixes)} chỗ trong {fixed.path}." if fixed.fixes else "Không có gì cần tự sửa.",
+                err=True,
+            )
         result = check_project(path, online_at=dt.datetime.now(dt.UTC) if online else None)
     for problem in result.problems:
         click.echo(problem.format())

@@ -199,13 +199,7 @@ def _slogan_text(fields: Fields, report: Report) -> str | None:
     if not text:
         report.error(node, "nội dung khẩu hiệu (text) đang để trống", "empty-text")
         return None
-    if unicodedata.normalize("NFC", raw) != raw:
-        report.warning(
-            node,
-            "văn bản đang ở dạng Unicode tổ hợp (NFD); chương trình tự chuyển sang dạng dựng sẵn (NFC) khi dùng, "
-            "nhưng nên lưu lại tệp bằng bảng mã Unicode dựng sẵn",
-            "unicode-nfc",
-        )
+    # NFD or mixed forms are normalised here silently; `danvan check` reports them (lint.py, encoding-nfd).
     return text
 
 

@@ -12,8 +12,10 @@ from pathlib import Path
 from scheduler.cards import fit_slogan, render_card
 from scheduler.cardstyle import CardStyle
 from scheduler.channels import ChannelContext, build_channel
-from scheduler.config import Config, declared_slogans_path, parse_config
+from scheduler.config import Config, LintPolicy, declared_slogans_path, parse_config
 from scheduler.errors import CardError, ChannelError, Problem, UnreadableFileError
+from scheduler.files import write_atomically
+from scheduler.lint import Fix, fix_slogan_file, lint_slogan_file
 from scheduler.slogans import SloganFile, parse_slogans, read_text_file
 from scheduler.yamlmarks import Report
 
@@ -54,7 +56,8 @@ def check_project(
         _check_permissions(config_path, config_report)
     result.problems.extend(config_report.problems)
     slogans_path = config.slogans_path if config else declared_slogans_path(config_text, config_path)
-    slogans = _check_slogans(slogans_path, result) if slogans_path else None
+    lint = config.lint if config is not None else LintPolicy()
+    slogans = _check_slogans(slogans_path, result, lint) if slogans_path else None
     if config is not None and slogans is not None:
         result.problems.extend(card_fit_problems(config, slogans))
     if config is not None and online_at is not None:
@@ -90,7 +93,7 @@ def _read(path: Path, result: CheckResult) -> str | None:
         return None
 
 
-def _check_slogans(path: Path, result: CheckResult) -> SloganFile | None:
+def _check_slogans(path: Path, result: CheckResult, lint: LintPolicy) -> SloganFile | None:
     if not path.exists():
         result.unreadable = True  # the config already points at the missing file
         return None
@@ -100,7 +103,30 @@ def _check_slogans(path: Path, result: CheckResult) -> SloganFile | None:
     report = Report(str(path))
     slogans = parse_slogans(text, path, report)
     result.problems.extend(report.problems)
+    result.problems.extend(lint_slogan_file(text, str(path), lint))
     return slogans
+
+
+@dataclass(frozen=True)
+class FixResult:
+    path: Path
+    fixes: list[Fix]
+
+
+def fix_slogans(config_path: Path, env: Mapping[str, str] | None = None) -> FixResult:
+    """`danvan check --fix`: apply the safe fixes to the slogan file in place, keeping comments and layout."""
+    text = read_text_file(config_path)
+    config = parse_config(text, config_path, Report(str(config_path)), os.environ if env is None else env)
+    path = config.slogans_path if config else declared_slogans_path(text, config_path)
+    if path is None:
+        raise UnreadableFileError(f"{config_path}: không xác định được tệp khẩu hiệu")
+    original = read_text_file(path)
+    fixed, fixes = fix_slogan_file(original, config.lint if config else LintPolicy())
+    if fixes:
+        mode = path.stat().st_mode & 0o777
+        write_atomically(path, fixed.encode("utf-8"))
+        path.chmod(mode)
+    return FixResult(path, fixes)
 
 
 STYLE_SAMPLE = "Dân vận khéo thì việc gì cũng thành công!"
