@@ -60,6 +60,7 @@ def check_project(
     slogans = _check_slogans(slogans_path, result, lint) if slogans_path else None
     if config is not None and slogans is not None:
         result.problems.extend(card_fit_problems(config, slogans))
+        result.problems.extend(zalo_title_problems(config, slogans))
     if config is not None and online_at is not None:
         result.problems.extend(check_online(config, online_at))
     result.problems.sort(key=lambda p: (p.path != str(config_path), p.path, p.line, p.column))
@@ -162,6 +163,33 @@ def card_fit_problems(config: Config, slogans: SloganFile) -> list[Problem]:
                     )
                 )
                 break
+    return problems
+
+
+ZALO_TITLE_LIMIT = 150
+
+
+def zalo_title_problems(config: Config, slogans: SloganFile) -> list[Problem]:
+    """A Zalo article title holds 150 characters: a longer slogan is cut there, which an officer should see."""
+    if not any(c.type == "zalo" for c in config.enabled_channels):
+        return []
+    problems = []
+    for slogan in slogans.enabled:
+        if len(slogan.text) > ZALO_TITLE_LIMIT:
+            message = (
+                f"khẩu hiệu dài {len(slogan.text)} ký tự, quá {ZALO_TITLE_LIMIT} ký tự của tiêu đề bài viết Zalo; "
+                "tiêu đề sẽ bị cắt và thêm '…' (nội dung bài viết vẫn đủ)"
+            )
+            problems.append(
+                Problem(
+                    str(slogans.path),
+                    slogan.text_at.line,
+                    slogan.text_at.column,
+                    "warning",
+                    message,
+                    "zalo-title-length",
+                )
+            )
     return problems
 
 

@@ -159,3 +159,25 @@ def test_a_card_design_that_cannot_be_drawn_is_reported_at_its_card_key(project_
     assert code == 1
     match = LINE_RE.match(out.splitlines()[0])
     assert match and (match["line"], match["col"], match["rule"]) == ("1", "1", "card-design"), out
+
+
+def test_a_slogan_longer_than_a_zalo_title_is_a_warning_when_a_zalo_channel_is_on(project_dir: Path) -> None:
+    slogans = project_dir / "slogans.yaml"
+    long_text = "Dân vận khéo thì việc gì cũng thành công, " * 4 + "muôn năm!"
+    slogans.write_text(
+        slogans.read_text(encoding="utf-8") + f'  - id: dai\n    text: "{long_text}"\n', encoding="utf-8"
+    )
+    config = project_dir / "config.yaml"
+    code, out, _ = run("check", "-c", str(config))
+    assert "[zalo-title-length]" not in out
+    config.write_text(
+        config.read_text(encoding="utf-8")
+        + '  - name: z\n    type: zalo\n    app_id: "1"\n    app_secret: ${S}\n    image_dir: c\n'
+        + '    image_base_url: https://example.gov.vn/c/\n    schedule: {times: ["19:30"]}\n',
+        encoding="utf-8",
+    )
+    config.chmod(0o640)
+    code, out, _ = run("check", "-c", str(config), env={"S": "secret-value"})
+    assert code == 0
+    (line,) = [line for line in out.splitlines() if "[zalo-title-length]" in line]
+    assert line.startswith(f"{slogans}:13:12: warning:")
