@@ -164,6 +164,7 @@ class Daemon:
     _alerter: Alerter = field(default_factory=Alerter)
     _gates: dict[str, threading.BoundedSemaphore] = field(default_factory=dict)
     _gates_lock: threading.Lock = field(default_factory=threading.Lock)
+    _settled_until: dt.datetime | None = None
 
     @property
     def project(self) -> Project:
@@ -269,7 +270,10 @@ class Daemon:
     def _recover(self, ledger: Ledger) -> None:
         publisher = self._publisher(ledger)
         publisher.resolve_in_flight()
-        backlog = find_backlog(self.project, ledger, self.now())
+        # Everything before this instant is settled here; the first timers start from it, so a slot that
+        # falls due while the late posts below are being made is neither skipped nor posted twice.
+        self._settled_until = self.now()
+        backlog = find_backlog(self.project, ledger, self._settled_until)
         for slot, reason in backlog.missed:
             log.warning("kênh %s, lượt %s: bỏ lỡ (%s)", slot.channel, _when(slot.at, self.project.config), reason)
             ledger.mark_missed(slot.channel, slot.at, slot.slogan_id, reason, self.now())
@@ -347,7 +351,7 @@ class Daemon:
             },
         )
         self._scheduler.add_listener(self._on_missed, EVENT_JOB_MISSED)
-        self._schedule_idle_channels()
+        self._schedule_idle_channels(after=self._settled_until)
         # A channel whose next slot lies beyond the planning horizon (a yearly cron, a plan period months
         # away) has no timer; look again every hour rather than never.
         self._scheduler.add_job(self._schedule_idle_channels, "interval", hours=1, id="housekeeping")
@@ -379,12 +383,16 @@ class Daemon:
         with platform, page:
             yield
 
-    def _schedule_idle_channels(self) -> None:
+    def _schedule_idle_channels(self, after: dt.datetime | None = None) -> None:
+        """Give every channel without a timer its next slot at or after `after` (default: now).
+
+        A slot already due when its timer is set fires at once (within the catch-up window).
+        """
         pending = {job.id.split(":")[1] for job in self._scheduler.get_jobs() if job.id.startswith("slot:")}
         with self._ledger() as ledger:
             for channel in self.project.config.enabled_channels:
                 if channel.name not in pending:
-                    self._schedule_next(channel, ledger, self.now())
+                    self._schedule_next(channel, ledger, after or self.now())
 
     def _schedule_next(self, channel: ChannelConfig, ledger: Ledger, after: dt.datetime) -> None:
         if self._stopping.is_set():
@@ -503,16 +511,26 @@ class Daemon:
                 ledger.add_followers(name, self.now(), followers())
 
     def _on_missed(self, event: Any) -> None:
-        """APScheduler skipped a run (the machine slept past the catch-up window): record it and go on."""
+        """APScheduler skipped a run (the machine slept past the catch-up window): record it and go on.
+
+        Every slot of the channel from the skipped one up to the catch-up window is recorded as missed, so
+        none vanishes; the first slot still within the window gets the next timer (and fires at once).
+        """
         channel_name = str(event.job_id).split(":")[1]
         at: dt.datetime = event.scheduled_run_time
+        channel = self.project.config.channel(channel_name)
+        now, grace = self.now(), self.project.config.posting.catch_up
+        resume = at
         with self._ledger() as ledger:
-            slot = slot_at(self.project, ledger, channel_name, at)
-            if slot is not None and ledger.get(channel_name, at) is None:
-                ledger.mark_missed(channel_name, at, slot.slogan_id, "quá giờ đăng (máy chủ bận hoặc ngủ)", self.now())
-            channel = self.project.config.channel(channel_name)
+            history = history_of(ledger, [channel_name])
+            for slot in plan(self.project.config, self.project.slogans, at, now - grace, history, [channel_name]):
+                if ledger.get(channel_name, slot.at) is None:
+                    ledger.mark_missed(
+                        channel_name, slot.at, slot.slogan_id, "quá giờ đăng (máy chủ bận hoặc ngủ)", now
+                    )
+                resume = slot.at + ONE_SECOND
             if channel is not None:
-                self._schedule_next(channel, ledger, max(at + ONE_SECOND, self.now()))
+                self._schedule_next(channel, ledger, max(resume, now - grace))
 
     @contextmanager
     def _tracking(self) -> Iterator[None]:

@@ -247,9 +247,7 @@ def plan(
     if lo >= hi or not selected or not enabled:
         return []
     tz = config.timezone
-    # Whole local days, so that each slot's index within its day (which decides pinned slogans) is known
-    # even when the range starts in the middle of a day.
-    window = (local_day_start(lo.astimezone(tz).date(), tz), local_day_start(hi.astimezone(tz).date() + _ONE_DAY, tz))
+    window = _window(enabled, tz, lo, hi)
     times_of: dict[Schedule, list[tuple[datetime, int]]] = {}  # channels often share a schedule
     slots: list[Slot] = []
     for channel in selected:
@@ -262,6 +260,19 @@ def plan(
                 slots.append(Slot(at, channel.name, slogan.id, slogan.text))
     slots.sort(key=lambda slot: (slot.utc, slot.channel))
     return slots
+
+
+def _window(enabled: Sequence[Slogan], tz: ZoneInfo, lo: datetime, hi: datetime) -> tuple[datetime, datetime]:
+    """The instants whose slots must be listed to choose the slogans of [lo, hi).
+
+    On a day with pinned slogans a slot's index within its local day decides what it posts, so whole days
+    are listed; otherwise the range itself is enough (a 1-second interval makes a day 86,400 slots).
+    """
+    first, last = lo.astimezone(tz).date(), hi.astimezone(tz).date()
+    pinned = {day for slogan in enabled for day in slogan.dates if first <= day <= last}
+    if not pinned:
+        return lo, hi
+    return local_day_start(first, tz), local_day_start(last + _ONE_DAY, tz)
 
 
 def _selected_channels(config: Config, names: Sequence[str] | None) -> tuple[ChannelConfig, ...]:
