@@ -56,7 +56,6 @@ Choices where the research note is silent (emulator decisions, not platform fact
 from __future__ import annotations
 
 import base64
-import contextlib
 import email.parser
 import email.policy
 import hashlib
@@ -76,11 +75,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email.message import Message
-from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
 from urllib.parse import parse_qs, urlencode, urlsplit
+
+from tests.emulators.loopback import LoopbackServer, serve_in_background
 
 __all__ = [
     "ERROR_MESSAGES",
@@ -459,44 +460,13 @@ def _is_loopback(host: str | None) -> bool:
     return host in ("127.0.0.1", "localhost", "::1")
 
 
-class _Server(ThreadingHTTPServer):
+class _Server(LoopbackServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
-        self.open_sockets: set[socket.socket] = set()
-        self.sockets_lock = threading.Lock()
-        super().__init__(("127.0.0.1", 0), handler)
-
-    def server_bind(self) -> None:  # skip HTTPServer.server_bind's getfqdn() (a slow reverse lookup)
-        self.socket.bind(self.server_address)
-        self.server_address = self.socket.getsockname()
-        self.server_name = "127.0.0.1"
-        self.server_port = int(self.server_address[1])
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        if isinstance(request, socket.socket):
-            with self.sockets_lock:
-                self.open_sockets.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: Any) -> None:
-        with self.sockets_lock:
-            self.open_sockets.discard(request)
-        super().shutdown_request(request)
-
-    def close_open_connections(self) -> None:
-        with self.sockets_lock:
-            sockets = list(self.open_sockets)
-        for sock in sockets:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-
 
 def _serve(server: _Server, name: str) -> threading.Thread:
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, name=name, daemon=True)
-    thread.start()
-    return thread
+    return serve_in_background(server, name)
 
 
 # --------------------------------------------------------------------------------------------------
