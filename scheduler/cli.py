@@ -21,6 +21,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+TABLE_ROWS = 50  # the log table shows the newest rows; a year of a province's posts is too long to scroll
 
 
 def config_option(command: F) -> F:
@@ -243,7 +244,8 @@ def post(ctx: click.Context, config_path: str | None, channel_name: str, slogan_
     type=click.Choice(["planned", "sending", "posted", "failed", "missed", "unknown"]),
     help="Chỉ các lượt có trạng thái này.",
 )
-@click.option("--limit", type=click.IntRange(1), help="Tối đa bao nhiêu dòng.")
+@click.option("--limit", type=click.IntRange(1), help=f"Tối đa bao nhiêu dòng (bảng: mặc định {TABLE_ROWS}).")
+@click.option("--all", "show_all", is_flag=True, help="In mọi dòng của bảng.")
 @click.option("--json", "as_json", is_flag=True, help="In dạng JSON (một mảng).")
 @click.option("--csv", "as_csv", is_flag=True, help="In dạng CSV.")
 @click.pass_context
@@ -254,10 +256,11 @@ def log(
     channel_name: str | None,
     status: str | None,
     limit: int | None,
+    show_all: bool,
     as_json: bool,
     as_csv: bool,
 ) -> None:
-    """Nhật ký đăng bài, mới nhất trước."""
+    """Nhật ký đăng bài, mới nhất trước. JSON và CSV có mọi dòng; bảng chỉ các dòng mới nhất, trừ khi --all."""
     from scheduler import report
     from scheduler.ledger import Ledger
 
@@ -269,14 +272,19 @@ def log(
         since_at = report.parse_day(since, tz) if since else None
     except ValueError:
         fail(f"--since '{since}' không phải ngày dạng YYYY-MM-DD", EXIT_USAGE)
+    table = not (as_json or as_csv)
+    rows = limit or (TABLE_ROWS if table and not show_all else None)
     with user_errors(), Ledger.open(project.config.database) as ledger:
-        posts = ledger.list_posts(since=since_at, channel=channel_name, status=status, limit=limit)
+        posts = ledger.list_posts(since=since_at, channel=channel_name, status=status, limit=rows)
+        hidden = ledger.count_posts(since=since_at, channel=channel_name, status=status) - len(posts) if table else 0
     if as_json:
         click.echo(report.log_json(posts, tz))
     elif as_csv:
         click.echo(report.log_csv(posts, tz), nl=False)
     else:
         click.echo(report.log_table(posts, tz))
+        if hidden > 0:
+            click.echo(f"… còn {hidden} lượt cũ hơn; xem thêm bằng --limit N, --since NGÀY hoặc --all", err=True)
 
 
 @cli.command()

@@ -783,6 +783,11 @@ class Ledger:
         )
         return datetime.fromisoformat(rows[0]["slot"]) if rows else None
 
+    def count_posts(self, since: datetime | None = None, channel: str | None = None, status: str | None = None) -> int:
+        where, params = _post_filters(since, channel, status)
+        rows = list(self._db.query(f"SELECT count(*) AS n FROM posts {where}", params))
+        return int(rows[0]["n"])
+
     def list_posts(
         self,
         since: datetime | None = None,
@@ -791,18 +796,7 @@ class Ledger:
         limit: int | None = None,
     ) -> list[Post]:
         """Posts newest slot first, each with its latest reach reading; every filter is optional."""
-        conditions: list[str] = []
-        params: list[object] = []
-        if since is not None:
-            conditions.append("slot_utc >= ?")
-            params.append(_iso_utc(since, "since"))
-        if channel is not None:
-            conditions.append("channel = ?")
-            params.append(channel)
-        if status is not None:
-            conditions.append("status = ?")
-            params.append(_check_status(status))
-        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+        where, params = _post_filters(since, channel, status)
         tail = ""
         if limit is not None:
             tail = "LIMIT ?"
@@ -843,6 +837,21 @@ class Ledger:
                 [target, stamp, *columns.values(), post_id],
             )
             return self._require_id(post_id)
+
+
+def _post_filters(since: datetime | None, channel: str | None, status: str | None) -> tuple[str, list[object]]:
+    conditions: list[str] = []
+    params: list[object] = []
+    if since is not None:
+        conditions.append("slot_utc >= ?")
+        params.append(_iso_utc(since, "since"))
+    if channel is not None:
+        conditions.append("channel = ?")
+        params.append(channel)
+    if status is not None:
+        conditions.append("status = ?")
+        params.append(_check_status(status))
+    return (f"WHERE {' AND '.join(conditions)}" if conditions else ""), params
 
 
 def _configure(db: Database) -> None:

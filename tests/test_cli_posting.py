@@ -92,3 +92,26 @@ def test_log_table_csv_and_filters(project_dir: Path) -> None:
 def test_log_rejects_a_malformed_date(project_dir: Path) -> None:
     code, _, err = run("log", "--since", "15/10/2021", "-c", str(project_dir / "config.yaml"))
     assert code == 2 and "YYYY-MM-DD" in err
+
+
+def test_the_log_table_shows_the_newest_rows_and_says_how_many_are_older(project_dir: Path) -> None:
+    import datetime as dt
+
+    from scheduler.ledger import Ledger
+    from scheduler.project import load_project
+
+    config = outside_period(project_dir)
+    database = load_project(config, {}).config.database
+    start = dt.datetime(2021, 10, 1, 8, tzinfo=dt.UTC)
+    with Ledger.open(database) as ledger:
+        for n in range(60):
+            slot = start + dt.timedelta(hours=n)
+            row = ledger.claim("outbox", slot, "dan-van-kheo", "h", "c", slot)
+            assert row is not None
+            ledger.mark_posted(row.id, f"r{n}", slot)
+    code, out, err = run("log", "-c", str(config))
+    assert code == 0
+    assert len(out.splitlines()) == 1 + 50  # header + the newest 50
+    assert "còn 10 lượt cũ hơn" in err
+    assert len(run("log", "--all", "-c", str(config))[1].splitlines()) == 61
+    assert len(json.loads(run("log", "--json", "-c", str(config))[1])) == 60  # machines get every row
