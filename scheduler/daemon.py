@@ -412,6 +412,18 @@ class Daemon:
         )
         log.debug("kênh %s: lượt tiếp theo %s", channel.name, _when(slot.at, self.project.config))
         self._beat(ledger)
+        self._draw_ahead(channel, slot)
+
+    def _draw_ahead(self, channel: ChannelConfig, slot: Slot) -> None:
+        """Draw the next slot's card now (a no-op when it is on disk), so the slot itself only posts."""
+        if slot.utc - self.now() > PRERENDER_AHEAD:
+            return
+        try:
+            CardStore(card_directory(self.project.config.database)).get(slot.text, channel.card)
+        except CardError as exc:
+            log.error(
+                "kênh %s: không vẽ được thẻ cho lượt %s: %s", channel.name, _when(slot.at, self.project.config), exc
+            )
 
     def _fire(self, channel_name: str, slot_iso: str) -> None:
         """The job: post this slot (the slogan chosen now, from the current history) then schedule the next."""

@@ -192,3 +192,23 @@ def test_a_second_daemon_on_the_same_database_refuses_to_start(service: Service,
     assert second.returncode == 1
     assert f"PID {service.process.pid}" in second.stderr
     assert service.stop() == 0
+
+
+def test_the_next_slots_card_is_drawn_ahead_of_its_slot(project_dir: Path) -> None:
+    from scheduler.cardstore import CardStore, card_directory
+    from scheduler.planner import Slot
+
+    config_path = write_config(project_dir, '{times: ["08:00", "19:30"]}')
+    daemon = Daemon(config_path, clock=lambda: at(15, 7))
+    daemon.prepare()
+    project = daemon.project
+    slogan = project.slogans.get("dang-quang-vinh")
+    assert slogan is not None
+    store = CardStore(card_directory(project.config.database))
+    channel = project.config.channels[0]
+    for hour, drawn in ((19, True), (12 + 24, False)):  # within the next 24 h: drawn; later: not yet
+        slot = Slot(at(15, 0) + dt.timedelta(hours=hour), "outbox", slogan.id, slogan.text)
+        for path in store.directory.glob("*"):
+            path.unlink()
+        daemon._draw_ahead(channel, slot)
+        assert store.path_for(slogan.text, channel.card).exists() is drawn
