@@ -9,11 +9,12 @@ from __future__ import annotations
 import dataclasses
 import io
 import itertools
+import random
 import re
 import unicodedata
 
 import pytest
-from PIL import Image, ImageChops
+from PIL import Image, ImageChops, ImageDraw
 
 from scheduler import cards
 from scheduler.cards import SloganLayout, card_filename, card_hash, fit_slogan, render_card
@@ -373,3 +374,113 @@ def test_layout_is_a_value():
     assert isinstance(layout, SloganLayout)
     with pytest.raises(dataclasses.FrozenInstanceError):
         layout.font_size = 1  # type: ignore[misc]
+
+
+# --------------------------------------------------------------------------------------------- shortcuts
+# The renderer takes shortcuts for speed; each must give exactly what the plain way gives, or cached cards
+# (keyed by card_hash, which does not see the shortcuts) would change.
+
+
+def reference_balanced_breaks(
+    widths: list[float], penalties: list[float], space: float, width: int, line_count: int
+) -> list[int] | None:
+    """The plain search: every start of every line tried, in order, keeping the first best."""
+    count = len(widths)
+    prefix = [0.0]
+    for piece in widths:
+        prefix.append(prefix[-1] + piece)
+
+    def slack_cost(start: int, end: int) -> float:
+        length = prefix[end] - prefix[start] + (end - start - 1) * space
+        if length > width:
+            return float("inf")
+        return (width - length) ** 2 + (penalties[end - 1] if end < count else 0.0)
+
+    best = [[float("inf")] * (count + 1) for _ in range(line_count + 1)]
+    start = [[0] * (count + 1) for _ in range(line_count + 1)]
+    best[0][0] = 0.0
+    for lines in range(1, line_count + 1):
+        for end in range(lines, count + 1):
+            for begin in range(lines - 1, end):
+                cost = best[lines - 1][begin] + slack_cost(begin, end)
+                if cost < best[lines][end]:
+                    best[lines][end], start[lines][end] = cost, begin
+    if best[line_count][count] == float("inf"):
+        return None
+    starts, end = [], count
+    for lines in range(line_count, 0, -1):
+        end = start[lines][end]
+        starts.append(end)
+    return starts[::-1]
+
+
+def test_balanced_breaks_equal_the_plain_search():
+    rng = random.Random(2021)
+    for _ in range(3000):
+        count = rng.randint(1, 14)
+        # Whole-pixel widths and penalties make equal costs, so the tie-breaking is checked too.
+        widths = [float(rng.choice([rng.randint(20, 300), 100])) for _ in range(count)]
+        if rng.random() < 0.05:  # not met in practice, but still the same answer
+            widths[rng.randrange(count)] = -50.0
+        penalties = [float(rng.choice([0, 400, 900])) for _ in range(count)]
+        space, width = float(rng.choice([0, 12, 25])), rng.randint(150, 900)
+        line_count = rng.randint(1, count)
+        expected = reference_balanced_breaks(widths, penalties, space, width, line_count)
+        assert cards._balanced_breaks(widths, penalties, space, width, line_count) == expected
+
+
+def reference_block_height(text: str, style: CardStyle, size: int, width: int) -> int | None:
+    """The slogan's height with every line's ink measured; None when it cannot be set in `width`."""
+    lines = cards._break_lines(text, style.slogan_font, size, width, split_ranges=False)
+    if lines is None:
+        return None
+    inks = [cards._ink(style.slogan_font, size, line) for line in lines]
+    if any(ink[2] - ink[0] > width for ink in inks):
+        return None
+    return (len(lines) - 1) * cards._line_pitch(inks, size) + inks[-1][3] - inks[0][1]
+
+
+@pytest.mark.parametrize("text", [TYP_2021_01, HCM_06, STACKED_CAPS, PUNCTUATION_HEAVY, COVID_02, "vui " * 40])
+def test_a_size_is_rejected_early_only_when_it_does_not_fit(text):
+    style = CardStyle()
+    left, top, right, bottom = cards._geometry(style.size, True, True).slogan_box
+    for size in range(20, 400, 7):
+        block = reference_block_height(text, style, size, right - left)
+        # Boxes just too short, just tall enough, and as on the card.
+        heights = [bottom - top] if block is None else [block - 1, block, bottom - top]
+        for height in heights:
+            layout = cards._layout_at(text, style, size, (left, top, right, top + height), split_ranges=False)
+            assert (layout is not None) == (block is not None and block <= height), (size, height)
+
+
+@pytest.mark.parametrize(
+    ("text", "font_size", "origin"),
+    [
+        (TYP_2021_01, 90, (40, 500)),
+        (STACKED_CAPS, 64, (100, 200)),
+        ("Dân vận khéo", 100, (-120, 60)),  # clipped on the left and at the top
+        ("thì việc gì cũng thành công", 80, (700, 1100)),  # clipped on the right and at the bottom
+        ("“…”", 40, (0, 0)),
+    ],
+)
+def test_a_slogan_line_is_drawn_with_the_pixels_of_imagedraw_text(text, font_size, origin):
+    style = CardStyle()
+    font = cards._font(style.slogan_font, font_size)
+    background = Image.new("RGB", (1080, 1080), (218, 37, 29))
+    ImageDraw.Draw(background).rectangle((0, 0, 1079, 160), fill=(187, 32, 25))
+    for color in [(255, 255, 0), (0, 0, 0), (17, 200, 99)]:
+        expected, drawn = background.copy(), background.copy()
+        ImageDraw.Draw(expected).text(origin, text, font=font, fill=color, anchor="ls")
+        cards._draw_line(drawn, origin, text, font, color)
+        assert drawn.tobytes() == expected.tobytes()
+
+
+def test_the_shared_background_is_never_drawn_on():
+    style = CardStyle(format="png")
+    first = render_card(COVID_02, style)
+    background = cards._background(style, cards._file_version(style.text_font), cards._file_version(style.logo))
+    pixels = background.tobytes()
+    render_card(TYP_2021_01, style)
+    assert background.tobytes() == pixels
+    cards._fit_display_text.cache_clear()
+    assert render_card(COVID_02, style) == first
