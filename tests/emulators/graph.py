@@ -33,7 +33,7 @@ from types import TracebackType
 from typing import Any, Literal
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
-from tests.emulators.loopback import LoopbackServer
+from tests.emulators.loopback import LoopbackServer, stop_serving
 
 __all__ = [
     "CHOICES",
@@ -759,11 +759,7 @@ class GraphEmulator:
         if server is None:
             return
         self._stopping.set()
-        server.shutdown()
-        server.close_open_connections()
-        server.server_close()  # joins the handler threads
-        if thread is not None:
-            thread.join()
+        stop_serving(server, thread)
         self._server = None
         self._thread = None
 

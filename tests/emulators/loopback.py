@@ -46,3 +46,12 @@ def serve_in_background(server: LoopbackServer, name: str) -> threading.Thread:
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, name=name, daemon=True)
     thread.start()
     return thread
+
+
+def stop_serving(server: LoopbackServer, thread: threading.Thread | None) -> None:
+    """Stop accepting, drop kept-alive connections, close the socket (joining handler threads), join the loop."""
+    server.shutdown()
+    server.close_open_connections()
+    server.server_close()
+    if thread is not None:
+        thread.join(timeout=5)

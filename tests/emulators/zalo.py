@@ -81,7 +81,7 @@ from types import TracebackType
 from typing import Any, Literal
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from tests.emulators.loopback import LoopbackServer, serve_in_background
+from tests.emulators.loopback import LoopbackServer, serve_in_background, stop_serving
 
 __all__ = [
     "ERROR_MESSAGES",
@@ -561,11 +561,7 @@ class ZaloEmulator:
         if server is None:
             return
         self._server = self._thread = None
-        server.shutdown()
-        server.close_open_connections()
-        server.server_close()
-        if thread is not None:
-            thread.join(timeout=5)
+        stop_serving(server, thread)
 
     def __enter__(self) -> ZaloEmulator:
         return self.start()
@@ -1369,11 +1365,7 @@ class StaticServer:
         if server is None:
             return
         self._server = self._thread = None
-        server.shutdown()
-        server.close_open_connections()
-        server.server_close()
-        if thread is not None:
-            thread.join(timeout=5)
+        stop_serving(server, thread)
 
     def url_for(self, name: str) -> str:
         return f"{self.url}/{name}"
