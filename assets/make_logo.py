@@ -14,7 +14,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-from scheduler.cardstyle import FLAG_RED, FLAG_YELLOW
+from scheduler.project.cardstyle import FLAG_RED, FLAG_YELLOW
 
 OUTPUT = Path(__file__).resolve().parent / "logo.png"
 SIZE = 512

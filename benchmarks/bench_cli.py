@@ -34,7 +34,7 @@ from benchmarks.common import (
     write_project,
 )
 from scheduler.ledger import Ledger
-from scheduler.slogans import load_slogans
+from scheduler.project.slogans import load_slogans
 
 TARGET_SECONDS = 0.3
 CHANNELS = 300

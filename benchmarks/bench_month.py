@@ -37,13 +37,13 @@ from zoneinfo import ZoneInfo
 
 from benchmarks.common import TOKEN, TOKEN_ENV, Result, facebook_channels, median, page_ids, slogan_file, write_project
 from benchmarks.graph_server import GraphServer
-from scheduler.cardstore import CardStore, card_directory
+from scheduler.cards.store import CardStore, card_directory
 from scheduler.channels import Channel, ChannelContext, build_channel
 from scheduler.daemon import next_slot, reach_readers, slot_at
 from scheduler.ledger import Ledger
+from scheduler.posting.publisher import Publisher
+from scheduler.posting.reach import read_due
 from scheduler.project import Project, load_project
-from scheduler.publisher import Publisher
-from scheduler.reach import read_due
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 TIMES = ("07:30", "12:00", "19:30")

@@ -92,7 +92,7 @@ def check(ctx: click.Context, config_path: str | None, online: bool, fix: bool) 
     """
     import datetime as dt
 
-    from scheduler.validate import check_project, fix_slogans
+    from scheduler.check import check_project, fix_slogans
 
     with user_errors():
         path = config_path_of(ctx, config_path)
@@ -129,7 +129,7 @@ def preview(
     ctx: click.Context, config_path: str | None, slogan_id: str | None, channel_name: str | None, output: str
 ) -> None:
     """Vẽ thẻ ảnh vào thư mục OUTPUT mà không đăng; in đường dẫn từng tệp đã ghi."""
-    from scheduler.preview import write_previews
+    from scheduler.cards.preview import write_previews
     from scheduler.project import load_project
 
     with user_errors():
@@ -202,7 +202,7 @@ def plan_command(ctx: click.Context, config_path: str | None, days: int, as_json
     import datetime as dt
     import json
 
-    from scheduler.upcoming import upcoming_slots
+    from scheduler.posting.timeline import upcoming_slots
 
     project = _load(ctx, config_path)
     with user_errors():
@@ -261,8 +261,8 @@ def log(
     as_csv: bool,
 ) -> None:
     """Nhật ký đăng bài, mới nhất trước. JSON và CSV có mọi dòng; bảng chỉ các dòng mới nhất, trừ khi --all."""
-    from scheduler import report
     from scheduler.ledger import Ledger
+    from scheduler.reports import text as report
 
     if as_json and as_csv:
         fail("chỉ dùng một trong --json hoặc --csv", EXIT_USAGE)
@@ -294,7 +294,7 @@ def reach(ctx: click.Context, config_path: str | None) -> None:
     """Đọc lượt tiếp cận của các bài đến hạn (và mọi bài chưa đọc lần nào), lưu lại và in ra."""
     from scheduler.daemon import read_reach_now
     from scheduler.logsetup import configure_logging
-    from scheduler.reach import reach_table
+    from scheduler.posting.reach import reach_table
 
     configure_logging(False)
     project = _load(ctx, config_path)
@@ -319,7 +319,7 @@ def zalo_auth(
     ctx: click.Context, config_path: str | None, channel_name: str, code: str | None, verifier: str | None
 ) -> None:
     """Cấp quyền cho danvan dùng OA: in đường dẫn đồng ý, rồi đổi mã nhận được lấy cặp mã truy cập đầu tiên."""
-    from scheduler.zaloauth import finish_consent, start_consent
+    from scheduler.channels.zalo.consent import finish_consent, start_consent
 
     project = _load(ctx, config_path)
     with user_errors():
@@ -385,9 +385,9 @@ def report(
     """Báo cáo kết quả theo kênh, theo khẩu hiệu và theo ngày cho một khoảng thời gian."""
     import datetime as dt
 
-    from scheduler.campaign import build_report
     from scheduler.ledger import Ledger
-    from scheduler.report import report_csv, report_text
+    from scheduler.reports.campaign import build_report
+    from scheduler.reports.text import report_csv, report_text
 
     project = _load(ctx, config_path)
     plan_info = project.slogans.plan
@@ -406,8 +406,8 @@ def report(
         Path(csv_file).write_text(report_csv(result), encoding="utf-8-sig")
         click.echo(f"Đã ghi {csv_file}", err=True)
     if html_file:
-        from scheduler.campaign import card_thumbnails
-        from scheduler.report_html import render_html
+        from scheduler.reports.campaign import card_thumbnails
+        from scheduler.reports.html import render_html
 
         Path(html_file).write_text(render_html(result, card_thumbnails(project), now), encoding="utf-8")
         click.echo(f"Đã ghi {html_file}", err=True)

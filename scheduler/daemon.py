@@ -21,21 +21,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scheduler.alerts import Alerter
-from scheduler.cardstore import CardStore, card_directory
+from scheduler.cards.store import CardStore, card_directory
 from scheduler.channels import Channel, ChannelContext, build_channel
-from scheduler.config import ChannelConfig, Config, Schedule
+from scheduler.check import check_project
 from scheduler.errors import CardError, DanvanError, InputError, UnreadableFileError
 from scheduler.health import HEARTBEAT_EVERY
 from scheduler.ledger import Ledger
 from scheduler.ledger import Post as LedgerPost
 from scheduler.lock import acquire_daemon_lock
 from scheduler.logsetup import redact_secrets
-from scheduler.planner import Slot, plan
+from scheduler.posting.alerts import Alerter
+from scheduler.posting.planner import Slot, plan
+from scheduler.posting.publisher import Publisher, post_now
+from scheduler.posting.reach import ReachReader, ReadResult, read_due
 from scheduler.project import Project, load_project
-from scheduler.publisher import Publisher, post_now
-from scheduler.reach import ReachReader, ReadResult, read_due
-from scheduler.validate import check_project
+from scheduler.project.config import ChannelConfig, Config, Schedule
 
 log = logging.getLogger("danvan.daemon")
 

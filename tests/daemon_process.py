@@ -11,7 +11,7 @@ from __future__ import annotations
 from scheduler.cli import cli
 from scheduler.daemon import Daemon
 from scheduler.ledger import Ledger
-from scheduler.publisher import Publisher
+from scheduler.posting.publisher import Publisher
 
 RETRY_DELAYS = (0.3, 0.3)
 

@@ -16,10 +16,10 @@ import unicodedata
 import pytest
 from PIL import Image, ImageChops, ImageDraw
 
-from scheduler import cards
-from scheduler.cards import SloganLayout, card_filename, card_hash, fit_slogan, render_card
-from scheduler.cardstyle import CardStyle
+from scheduler.cards import render as cards
+from scheduler.cards.render import SloganLayout, card_filename, card_hash, fit_slogan, render_card
 from scheduler.errors import CardError
+from scheduler.project.cardstyle import CardStyle
 
 TYP_2021_01 = (
     "Nhiệt liệt chào mừng kỷ niệm 91 năm Ngày truyền thống công tác Dân vận của Đảng (15/10/1930 - 15/10/2021)!"

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.config import FacebookSettings, OutboxSettings, ZaloSettings, load_config
 from scheduler.errors import InputError, Problem
+from scheduler.project.config import FacebookSettings, OutboxSettings, ZaloSettings, load_config
 from tests.conftest import MINIMAL_CONFIG, dedent, indent
 
 ENV = {
@@ -398,8 +398,8 @@ def test_a_secret_written_into_the_file_is_a_warning(project_dir: Path) -> None:
         """
     )
     (project_dir / "config.yaml").write_text(text, encoding="utf-8")
-    from scheduler.config import parse_config
-    from scheduler.yamlmarks import Report
+    from scheduler.project.config import parse_config
+    from scheduler.project.yamlmarks import Report
 
     report = Report("config.yaml")
     assert parse_config(text, project_dir / "config.yaml", report, {}) is not None

@@ -33,13 +33,13 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from scheduler.cardstore import CardStore
+from scheduler.cards.store import CardStore
 from scheduler.channels import Channel, Outgoing, Published, build_channel
 from scheduler.cli import cli
 from scheduler.ledger import Ledger
-from scheduler.planner import Slot
+from scheduler.posting.planner import Slot
+from scheduler.posting.publisher import Publisher, make_caption
 from scheduler.project import Project, load_project
-from scheduler.publisher import Publisher, make_caption
 from tests.emulators.graph import EmulatedPost, GraphEmulator, RecordedRequest
 
 REPO = Path(__file__).resolve().parent.parent

@@ -195,8 +195,8 @@ def test_a_second_daemon_on_the_same_database_refuses_to_start(service: Service,
 
 
 def test_the_next_slots_card_is_drawn_ahead_of_its_slot(project_dir: Path) -> None:
-    from scheduler.cardstore import CardStore, card_directory
-    from scheduler.planner import Slot
+    from scheduler.cards.store import CardStore, card_directory
+    from scheduler.posting.planner import Slot
 
     config_path = write_config(project_dir, '{times: ["08:00", "19:30"]}')
     daemon = Daemon(config_path, clock=lambda: at(15, 7))

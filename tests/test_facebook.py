@@ -11,16 +11,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scheduler.cardstore import CardStore
+from scheduler.cards.store import CardStore
 from scheduler.channels import Outgoing
 from scheduler.channels.facebook import FacebookChannel, usage_of
 from scheduler.channels.http import RetryPolicy
-from scheduler.config import FacebookSettings, Secret
 from scheduler.errors import ChannelError
 from scheduler.ledger import Ledger
-from scheduler.planner import Slot
+from scheduler.posting.planner import Slot
+from scheduler.posting.publisher import Publisher
 from scheduler.project import Project, load_project
-from scheduler.publisher import Publisher
+from scheduler.project.config import FacebookSettings, Secret
 from tests.emulators.graph import (
     GraphEmulator,
     RecordedRequest,
@@ -61,7 +61,7 @@ def channel_for(graph: GraphEmulator, sleeps: Sleeps | None = None, read_timeout
 
 
 def outgoing(tmp_path: Path, slot: dt.datetime = SLOT) -> Outgoing:
-    from scheduler.cardstyle import CardStyle
+    from scheduler.project.cardstyle import CardStyle
 
     text = "Dân vận khéo thì việc gì cũng thành công!"
     card = CardStore(tmp_path / "cards").get(text, CardStyle())

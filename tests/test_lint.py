@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from scheduler.config import LintPolicy
 from scheduler.errors import Problem
-from scheduler.legacy_encodings import TCVN3, VNI_PAIRS, VNI_SINGLE, decode
-from scheduler.lint import Fix, fix_slogan_file, lint_slogan_file, lint_text
-from scheduler.vietnamese import TONE_MARKS, parse
+from scheduler.project.config import LintPolicy
+from scheduler.proofread.legacy_encodings import TCVN3, VNI_PAIRS, VNI_SINGLE, decode
+from scheduler.proofread.lint import Fix, fix_slogan_file, lint_slogan_file, lint_text
+from scheduler.proofread.syllables import TONE_MARKS, parse
 
 REPO = Path(__file__).resolve().parent.parent
 POLICY = LintPolicy()

@@ -17,10 +17,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from click.testing import CliRunner
 
-from scheduler.alerts import Alerter
 from scheduler.cli import cli
-from scheduler.config import EmailAlerts
 from scheduler.ledger import Ledger
+from scheduler.posting.alerts import Alerter
+from scheduler.project.config import EmailAlerts
 from tests.emulators.graph import GraphEmulator
 from tests.test_daemon import Service, write_config
 

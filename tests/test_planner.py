@@ -15,10 +15,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scheduler.cardstyle import CardStyle
-from scheduler.config import ChannelConfig, Config, OutboxSettings, PostingPolicy, Schedule
 from scheduler.errors import DanvanError
-from scheduler.planner import (
+from scheduler.posting.planner import (
     Slot,
     in_posting_period,
     next_slogan,
@@ -26,7 +24,9 @@ from scheduler.planner import (
     rotation_order,
     slot_times,
 )
-from scheduler.slogans import Plan, Slogan, SloganFile
+from scheduler.project.cardstyle import CardStyle
+from scheduler.project.config import ChannelConfig, Config, OutboxSettings, PostingPolicy, Schedule
+from scheduler.project.slogans import Plan, Slogan, SloganFile
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 BERLIN = ZoneInfo("Europe/Berlin")

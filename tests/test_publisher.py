@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.cardstore import CardStore
+from scheduler.cards.store import CardStore
 from scheduler.channels import Outgoing, Published
 from scheduler.channels.outbox import OutboxChannel
 from scheduler.errors import ChannelError, ErrorKind
 from scheduler.ledger import Ledger
-from scheduler.planner import Slot
+from scheduler.posting.planner import Slot
+from scheduler.posting.publisher import Publisher, make_caption, post_now
 from scheduler.project import Project, load_project
-from scheduler.publisher import Publisher, make_caption, post_now
 
 
 @dataclass

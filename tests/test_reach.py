@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scheduler.config import ReachPolicy
 from scheduler.errors import ChannelError
 from scheduler.ledger import Ledger, Post
-from scheduler.reach import due_posts, is_due, read_due
+from scheduler.posting.reach import due_posts, is_due, read_due
+from scheduler.project.config import ReachPolicy
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 POSTED = dt.datetime(2021, 10, 15, 8, 0, tzinfo=TZ)

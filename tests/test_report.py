@@ -18,11 +18,11 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from scheduler.campaign import build_report
 from scheduler.cli import cli
 from scheduler.ledger import Ledger
 from scheduler.project import Project, load_project
-from scheduler.report import CampaignReport
+from scheduler.reports.campaign import build_report
+from scheduler.reports.text import CampaignReport
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 

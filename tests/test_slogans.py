@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from scheduler.errors import InputError, Problem
-from scheduler.slogans import load_slogans, parse_slogans
-from scheduler.yamlmarks import Report
+from scheduler.project.slogans import load_slogans, parse_slogans
+from scheduler.project.yamlmarks import Report
 from tests.conftest import MINIMAL_SLOGANS, dedent
 
 PLAN = dedent(

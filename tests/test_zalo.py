@@ -10,14 +10,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scheduler.cardstore import CardStore
-from scheduler.cardstyle import CardStyle
+from scheduler.cards.store import CardStore
 from scheduler.channels import Outgoing
 from scheduler.channels.http import RetryPolicy
 from scheduler.channels.zalo import ZaloChannel, next_morning, shorten
-from scheduler.config import Secret, ZaloSettings
 from scheduler.errors import ChannelError
 from scheduler.ledger import Ledger
+from scheduler.project.cardstyle import CardStyle
+from scheduler.project.config import Secret, ZaloSettings
 from tests.emulators.zalo import Fault, StaticServer, ZaloEmulator
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-from scheduler.vietnamese import HOI, HUYEN, NANG, NGA, SAC, is_syllable
+from scheduler.proofread.syllables import HOI, HUYEN, NANG, NGA, SAC, is_syllable
 
 Encoding = Literal["utf8", "tcvn3", "vni", "cp1258"]
 

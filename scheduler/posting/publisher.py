@@ -15,14 +15,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from scheduler.alerts import Alerter
-from scheduler.cardstore import CardStore
+from scheduler.cards.store import CardStore
 from scheduler.channels import CardFile, Channel, Outgoing, Published
-from scheduler.config import ChannelConfig, Config
 from scheduler.errors import CardError, ChannelError, DanvanError
 from scheduler.ledger import Ledger, Post
-from scheduler.planner import Slot, next_slogan
-from scheduler.slogans import Plan, Slogan, SloganFile
+from scheduler.posting.alerts import Alerter
+from scheduler.posting.planner import Slot, next_slogan
+from scheduler.project.config import ChannelConfig, Config
+from scheduler.project.slogans import Plan, Slogan, SloganFile
 
 log = logging.getLogger("danvan.publisher")
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from scheduler.paths import DEFAULT_LOGO, DEFAULT_SLOGAN_FONT, DEFAULT_TEXT_FONT
+from scheduler.project.paths import DEFAULT_LOGO, DEFAULT_SLOGAN_FONT, DEFAULT_TEXT_FONT
 
 CardFormat = Literal["jpeg", "png"]
 

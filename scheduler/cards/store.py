@@ -5,10 +5,10 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from scheduler.cards import card_hash, render_card
-from scheduler.cardstyle import CardStyle
+from scheduler.cards.render import card_hash, render_card
 from scheduler.channels import CardFile
 from scheduler.files import write_atomically
+from scheduler.project.cardstyle import CardStyle
 
 
 def card_directory(database: Path) -> Path:

@@ -9,12 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from scheduler.cardstore import CardStore, card_directory
+from scheduler.cards.store import CardStore, card_directory
 from scheduler.errors import DanvanError
 from scheduler.ledger import Ledger
-from scheduler.planner import plan
+from scheduler.posting.planner import plan
 from scheduler.project import Project
-from scheduler.report import CampaignReport, PostLine, Totals
+from scheduler.reports.text import CampaignReport, PostLine, Totals
 
 
 def build_report(project: Project, ledger: Ledger, since: dt.date, until: dt.date, now: dt.datetime) -> CampaignReport:
@@ -61,7 +61,7 @@ def _add_upcoming(
 
 def card_thumbnails(project: Project) -> Callable[[PostLine], bytes | None]:
     """Thumbnails for the HTML page: the card that went out (from the card store), drawn again if it is gone."""
-    from scheduler.report_html import jpeg_thumbnail
+    from scheduler.reports.html import jpeg_thumbnail
 
     store = CardStore(card_directory(project.config.database))
 

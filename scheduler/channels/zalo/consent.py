@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
 from scheduler.channels.http import RetryPolicy
-from scheduler.channels.zalo_tokens import TokenKeeper, pkce_challenge, pkce_pair
-from scheduler.config import ZaloSettings
+from scheduler.channels.zalo.tokens import TokenKeeper, pkce_challenge, pkce_pair
 from scheduler.errors import DanvanError
 from scheduler.project import Project
+from scheduler.project.config import ZaloSettings
 
 
 @dataclass(frozen=True)

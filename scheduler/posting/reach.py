@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
-from scheduler.alerts import Alerter
-from scheduler.config import ReachPolicy
 from scheduler.errors import ChannelError
 from scheduler.ledger import Ledger, Post
-from scheduler.report import count_text, format_table
+from scheduler.posting.alerts import Alerter
+from scheduler.project.config import ReachPolicy
+from scheduler.reports.text import count_text, format_table
 
 log = logging.getLogger("danvan.reach")
 

@@ -19,11 +19,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from scheduler.cardstyle import CardStyle
-from scheduler.cron import crontab_weekdays
 from scheduler.errors import InputError
-from scheduler.slogans import read_text_file
-from scheduler.yamlmarks import (
+from scheduler.project.cardstyle import CardStyle
+from scheduler.project.cron import crontab_weekdays
+from scheduler.project.slogans import read_text_file
+from scheduler.project.yamlmarks import (
     INT_TAG,
     STR_TAG,
     Fields,

@@ -23,8 +23,8 @@ from typing import Any
 
 from scheduler.channels import Outgoing, Published
 from scheduler.channels.http import HttpClient, RetryPolicy, Sleep, json_body
-from scheduler.config import FacebookSettings
 from scheduler.errors import ChannelError
+from scheduler.project.config import FacebookSettings
 
 log = logging.getLogger("danvan.facebook")
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from scheduler.ledger import Ledger
-from scheduler.planner import Slot, plan
+from scheduler.posting.planner import Slot, plan
 from scheduler.project import Project
-from scheduler.report import format_table
+from scheduler.reports.text import format_table
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 
-from scheduler.config import EmailAlerts
 from scheduler.ledger import Ledger
+from scheduler.project.config import EmailAlerts
 from scheduler.redaction import redact
 
 log = logging.getLogger("danvan.alerts")

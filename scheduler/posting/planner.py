@@ -34,10 +34,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from scheduler.config import ChannelConfig, Config, PostingPolicy, Schedule
-from scheduler.cron import crontab_trigger
 from scheduler.errors import DanvanError
-from scheduler.slogans import Plan, Slogan, SloganFile
+from scheduler.project.config import ChannelConfig, Config, PostingPolicy, Schedule
+from scheduler.project.cron import crontab_trigger
+from scheduler.project.slogans import Plan, Slogan, SloganFile
 
 INTERVAL_ANCHOR = datetime(2000, 1, 1)  # local wall time; interval slots are anchor + k * interval
 _ONE_DAY = timedelta(days=1)

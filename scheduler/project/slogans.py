@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 
 from scheduler.errors import InputError, UnreadableFileError
-from scheduler.yamlmarks import Fields, Report, compose, describe, parse_date, value_column
+from scheduler.project.yamlmarks import Fields, Report, compose, describe, parse_date, value_column
 
 SLOGAN_ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _SPACES_RE = re.compile(r"\s+")

@@ -6,11 +6,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from scheduler.cards import card_filename, render_card
-from scheduler.cardstyle import CardStyle
+from scheduler.cards.render import card_filename, render_card
 from scheduler.errors import CardError
 from scheduler.files import write_atomically
-from scheduler.slogans import Slogan
+from scheduler.project.cardstyle import CardStyle
+from scheduler.project.slogans import Slogan
 
 
 @dataclass(frozen=True)

@@ -43,10 +43,10 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from scheduler.config import LintPolicy
 from scheduler.errors import Problem, Severity
-from scheduler.legacy_encodings import ENCODING_NAMES, ENCODING_RULES, Decoding, decode
-from scheduler.vietnamese import (
+from scheduler.project.config import LintPolicy
+from scheduler.proofread.legacy_encodings import ENCODING_NAMES, ENCODING_RULES, Decoding, decode
+from scheduler.proofread.syllables import (
     VOWELS,
     ToneStyle,
     has_tone_or_letter_mark,

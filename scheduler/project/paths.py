@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 # The project installs editable (see Makefile), so assets/ at the repo root sits next to the package.
-ASSETS_DIR = Path(os.environ.get("DANVAN_ASSETS") or Path(__file__).resolve().parent.parent / "assets")
+ASSETS_DIR = Path(os.environ.get("DANVAN_ASSETS") or Path(__file__).resolve().parents[2] / "assets")
 FONTS_DIR = ASSETS_DIR / "fonts"
 DEFAULT_SLOGAN_FONT = FONTS_DIR / "BeVietnamPro-ExtraBold.ttf"
 DEFAULT_TEXT_FONT = FONTS_DIR / "BeVietnamPro-SemiBold.ttf"

@@ -25,8 +25,8 @@ from typing import Any
 import PIL
 from PIL import Image, ImageColor, ImageDraw, ImageFont, features
 
-from scheduler.cardstyle import CardStyle
 from scheduler.errors import CardError
+from scheduler.project.cardstyle import CardStyle
 
 __all__ = [
     "JPEG_MAX_BYTES",

@@ -11,7 +11,7 @@ import html
 import io
 from collections.abc import Callable
 
-from scheduler.report import STATUS_LABELS, CampaignReport, PostLine, Totals, count_text
+from scheduler.reports.text import STATUS_LABELS, CampaignReport, PostLine, Totals, count_text
 
 Thumbnail = Callable[[PostLine], bytes | None]
 

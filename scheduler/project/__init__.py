@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from scheduler.config import Config, load_config
 from scheduler.errors import UnreadableFileError
-from scheduler.slogans import SloganFile, load_slogans
+from scheduler.project.config import Config, load_config
+from scheduler.project.slogans import SloganFile, load_slogans
 
 
 @dataclass(frozen=True)

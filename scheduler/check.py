@@ -9,15 +9,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scheduler.cards import fit_slogan, render_card
-from scheduler.cardstyle import CardStyle
+from scheduler.cards.render import fit_slogan, render_card
 from scheduler.channels import ChannelContext, build_channel
-from scheduler.config import Config, LintPolicy, declared_slogans_path, parse_config
 from scheduler.errors import CardError, ChannelError, Problem, UnreadableFileError
 from scheduler.files import write_atomically
-from scheduler.lint import Fix, fix_slogan_file, lint_slogan_file
-from scheduler.slogans import SloganFile, parse_slogans, read_text_file
-from scheduler.yamlmarks import Report
+from scheduler.project.cardstyle import CardStyle
+from scheduler.project.config import Config, LintPolicy, declared_slogans_path, parse_config
+from scheduler.project.slogans import SloganFile, parse_slogans, read_text_file
+from scheduler.project.yamlmarks import Report
+from scheduler.proofread.lint import Fix, fix_slogan_file, lint_slogan_file
 
 log = logging.getLogger("danvan.check")
 

@@ -23,11 +23,11 @@ import requests
 
 from scheduler.channels import CardFile, Outgoing, Published
 from scheduler.channels.http import HttpClient, RetryPolicy, Sleep, json_body
-from scheduler.channels.zalo_tokens import TokenKeeper
-from scheduler.config import ZaloSettings
+from scheduler.channels.zalo.tokens import TokenKeeper
 from scheduler.errors import ChannelError
 from scheduler.files import write_atomically
 from scheduler.ledger import Ledger
+from scheduler.project.config import ZaloSettings
 
 log = logging.getLogger("danvan.zalo")
 

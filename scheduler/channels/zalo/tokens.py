@@ -25,10 +25,10 @@ from urllib.parse import urlencode
 import requests
 
 from scheduler.channels.http import HttpClient, RetryPolicy, Sleep, json_body
-from scheduler.config import ZaloSettings
+from scheduler.channels.zalo.secretbox import SecretBox, SecretBoxError
 from scheduler.errors import ChannelError
 from scheduler.ledger import Ledger
-from scheduler.secretbox import SecretBox, SecretBoxError
+from scheduler.project.config import ZaloSettings
 
 log = logging.getLogger("danvan.zalo")
 
