@@ -1,20 +1,116 @@
-"""Writing files so that a crash or a full disk never leaves half a file behind."""
+"""Writing files so that a crash, a full disk or a planted symlink never leaves a wrong file behind.
+
+A temporary file is created beside the target with a unique name (O_EXCL, so nothing planted under
+that name is followed), filled, fsynced and renamed over the target. Its name carries the writer's
+process id, so a later start can tell a crash's leftover from a write still in progress.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
+import stat
+import tempfile
+import time
 from pathlib import Path
+
+TEMPORARY_SUFFIX = ".tmp"
+_TEMPORARY_NAME = re.compile(r"\..+\.(?P<pid>\d+)\.[a-z0-9_]+\.tmp")
+_ABANDONED_AFTER = 3600.0  # seconds; an older temporary file is a leftover whoever wrote it
+
+
+class SymlinkRefusedError(OSError):
+    """The target is a symbolic link: writing would replace or follow something we did not create."""
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    """Write through a temporary file in the same folder, fsync it, then rename over the target."""
-    temporary = path.with_name(f".{path.name}.tmp")
+    """Write through a unique temporary file in the same folder, fsync it, then rename over the target."""
+    if path.is_symlink():
+        raise SymlinkRefusedError(f"{path} là một liên kết tượng trưng (symlink); không ghi qua nó")
+    mode = _mode_for(path)
+    handle, temporary = tempfile.mkstemp(
+        prefix=f".{path.name}.{os.getpid()}.", suffix=TEMPORARY_SUFFIX, dir=path.parent
+    )
     try:
-        with open(temporary, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        temporary.replace(path)
-    except OSError:
-        temporary.unlink(missing_ok=True)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fchmod(stream.fileno(), mode)
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
         raise
+    _fsync_directory(path.parent)
+
+
+def remove_leftover_temporaries(directory: Path, now: float | None = None) -> list[Path]:
+    """Delete temporary files that a crashed writer left in `directory`; returns what was removed.
+
+    A file whose writer is still alive (and not older than an hour) is left alone: it is a write in progress.
+    """
+    removed: list[Path] = []
+    if not directory.is_dir():
+        return removed
+    moment = time.time() if now is None else now
+    for entry in directory.iterdir():
+        match = _TEMPORARY_NAME.fullmatch(entry.name)
+        if match is None or not entry.is_file() or entry.is_symlink():
+            continue
+        if _process_alive(int(match["pid"])) and moment - entry.stat().st_mtime < _ABANDONED_AFTER:
+            continue
+        with contextlib.suppress(FileNotFoundError):
+            entry.unlink()
+            removed.append(entry)
+    return removed
+
+
+def is_temporary(path: Path) -> bool:
+    """Whether `path` is one of our temporary files (never to be mistaken for output)."""
+    return _TEMPORARY_NAME.fullmatch(path.name) is not None
+
+
+def _mode_for(path: Path) -> int:
+    """Keep the mode of the file being replaced; a new file gets the usual 0666 less the umask."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        return 0o666 & ~_UMASK
+
+
+def _read_umask() -> int:
+    # os.umask can only be read by setting it; done once at import, before any writer thread exists.
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return umask
+
+
+_UMASK = _read_umask()
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make the rename itself durable; some filesystems do not support it, which is fine."""
+    try:
+        descriptor = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)

@@ -12,13 +12,14 @@ from pathlib import Path
 
 from scheduler.channels import Outgoing, Published
 from scheduler.errors import ChannelError
-from scheduler.files import write_atomically
+from scheduler.files import remove_leftover_temporaries, write_atomically
 
 
 class OutboxChannel:
     def __init__(self, name: str, directory: Path) -> None:
         self.name = name
         self.directory = directory
+        remove_leftover_temporaries(directory)  # a crash mid-write leaves one; it is never output
 
     def publish(self, post: Outgoing) -> Published:
         stem = self.stem(post)
