@@ -411,3 +411,27 @@ def report(
 
         Path(html_file).write_text(render_html(result, card_thumbnails(project), now), encoding="utf-8")
         click.echo(f"Đã ghi {html_file}", err=True)
+
+
+@cli.command()
+@click.argument("directory", required=False, default=".", type=click.Path(file_okay=False))
+def init(directory: str) -> None:
+    """Tạo config.yaml (kênh outbox) và slogans.yaml mẫu trong THƯ MỤC (mặc định: thư mục hiện tại).
+
+    Không bao giờ ghi đè tệp đã có.
+    """
+    from scheduler.project.starter import write_starter_files
+
+    with user_errors():
+        written = write_starter_files(Path(directory))
+    for path in written:
+        click.echo(f"Đã tạo {path}")
+    where = "" if directory == "." else f"cd {directory} && "
+    click.echo(
+        "\nBước tiếp theo:\n"
+        f"  1. {where}danvan check            kiểm tra hai tệp vừa tạo\n"
+        "  2. Sửa slogans.yaml: đối chiếu từng khẩu hiệu với phụ lục của kế hoạch, rồi chạy lại danvan check\n"
+        "  3. danvan preview -o thu-xem   xem trước các thẻ ảnh\n"
+        "  4. danvan run                  chạy lịch đăng (mẫu chỉ ghi vào thư mục outbox/)\n"
+        "  Kênh Facebook, Zalo: xem các dòng mẫu có dấu # trong config.yaml và hướng dẫn trong README."
+    )

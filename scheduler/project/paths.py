@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-# The project installs editable (see Makefile), so assets/ at the repo root sits next to the package.
-ASSETS_DIR = Path(os.environ.get("DANVAN_ASSETS") or Path(__file__).resolve().parents[2] / "assets")
+# scheduler/assets links to the repo's top-level assets/ and is copied into the wheel as package data.
+ASSETS_DIR = Path(os.environ.get("DANVAN_ASSETS") or Path(__file__).resolve().parents[1] / "assets")
 FONTS_DIR = ASSETS_DIR / "fonts"
 DEFAULT_SLOGAN_FONT = FONTS_DIR / "BeVietnamPro-ExtraBold.ttf"
 DEFAULT_TEXT_FONT = FONTS_DIR / "BeVietnamPro-SemiBold.ttf"
