@@ -53,6 +53,8 @@ def cron_problem(expression: str) -> tuple[int, str] | None:
 
 @dataclass
 class ScheduleReader:
+    """One channel's `schedule:`, reporting its problems under `where` (the channel)."""
+
     report: Report
     where: str
 
