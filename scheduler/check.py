@@ -14,9 +14,10 @@ from scheduler.channels import ChannelContext, build_channel
 from scheduler.errors import CardError, ChannelError, Problem, UnreadableFileError
 from scheduler.files import write_atomically
 from scheduler.project.cardstyle import CardStyle
-from scheduler.project.config import Config, LintPolicy, declared_slogans_path, parse_config
-from scheduler.project.slogans import SloganFile, parse_slogans, read_text_file
-from scheduler.project.yamlmarks import Report
+from scheduler.project.config import declared_slogans_path, parse_config
+from scheduler.project.models import Config, LintPolicy
+from scheduler.project.slogans import SloganFile, parse_slogans
+from scheduler.project.yamlmarks import Report, read_text_file
 from scheduler.proofread.lint import Fix, fix_slogan_file, lint_slogan_file
 
 log = logging.getLogger("danvan.check")

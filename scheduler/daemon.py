@@ -35,7 +35,7 @@ from scheduler.posting.planner import Slot, plan
 from scheduler.posting.publisher import Publisher, post_now
 from scheduler.posting.reach import ReachReader, ReadResult, read_due
 from scheduler.project import Project, load_project
-from scheduler.project.config import ChannelConfig, Config, Schedule
+from scheduler.project.models import ChannelConfig, Config, Schedule
 
 log = logging.getLogger("danvan.daemon")
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from scheduler.ledger import ChannelState, Heartbeat, Incident, Ledger
 from scheduler.lock import daemon_holder
-from scheduler.project.config import Config
+from scheduler.project.models import Config
 
 HEARTBEAT_EVERY = dt.timedelta(seconds=30)
 STALE_AFTER = 4 * HEARTBEAT_EVERY  # a daemon that has not beaten for this long is stuck

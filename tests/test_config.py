@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from scheduler.errors import InputError, Problem
-from scheduler.project.config import FacebookSettings, OutboxSettings, ZaloSettings, load_config
+from scheduler.project.config import load_config
+from scheduler.project.models import FacebookSettings, OutboxSettings, ZaloSettings
 from tests.conftest import MINIMAL_CONFIG, dedent, indent
 
 ENV = {

@@ -20,7 +20,7 @@ from scheduler.ledger import Ledger
 from scheduler.posting.planner import Slot
 from scheduler.posting.publisher import Publisher
 from scheduler.project import Project, load_project
-from scheduler.project.config import FacebookSettings, Secret
+from scheduler.project.models import FacebookSettings, Secret
 from tests.emulators.graph import (
     GraphEmulator,
     RecordedRequest,

@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from scheduler.cli import cli
 from scheduler.ledger import Ledger
 from scheduler.posting.alerts import Alerter
-from scheduler.project.config import EmailAlerts
+from scheduler.project.models import EmailAlerts
 from tests.emulators.graph import GraphEmulator
 from tests.test_daemon import Service, write_config
 

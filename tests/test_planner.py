@@ -25,7 +25,7 @@ from scheduler.posting.planner import (
     slot_times,
 )
 from scheduler.project.cardstyle import CardStyle
-from scheduler.project.config import ChannelConfig, Config, OutboxSettings, PostingPolicy, Schedule
+from scheduler.project.models import ChannelConfig, Config, OutboxSettings, PostingPolicy, Schedule
 from scheduler.project.slogans import Plan, Slogan, SloganFile
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")

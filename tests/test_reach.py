@@ -12,7 +12,7 @@ import pytest
 from scheduler.errors import ChannelError
 from scheduler.ledger import Ledger, Post
 from scheduler.posting.reach import due_posts, is_due, read_due
-from scheduler.project.config import ReachPolicy
+from scheduler.project.models import ReachPolicy
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 POSTED = dt.datetime(2021, 10, 15, 8, 0, tzinfo=TZ)

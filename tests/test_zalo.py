@@ -17,7 +17,7 @@ from scheduler.channels.zalo import ZaloChannel, next_morning, shorten
 from scheduler.errors import ChannelError
 from scheduler.ledger import Ledger
 from scheduler.project.cardstyle import CardStyle
-from scheduler.project.config import Secret, ZaloSettings
+from scheduler.project.models import Secret, ZaloSettings
 from tests.emulators.zalo import Fault, StaticServer, ZaloEmulator
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")

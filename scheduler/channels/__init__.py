@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from scheduler.project.config import ChannelConfig, FacebookSettings, OutboxSettings, ZaloSettings
+from scheduler.project.models import ChannelConfig, FacebookSettings, OutboxSettings, ZaloSettings
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 
 from scheduler.ledger import Ledger
-from scheduler.project.config import EmailAlerts
+from scheduler.project.models import EmailAlerts
 from scheduler.redaction import redact
 
 log = logging.getLogger("danvan.alerts")

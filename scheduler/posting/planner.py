@@ -35,8 +35,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from scheduler.errors import DanvanError
-from scheduler.project.config import ChannelConfig, Config, PostingPolicy, Schedule
 from scheduler.project.cron import crontab_trigger
+from scheduler.project.models import ChannelConfig, Config, PostingPolicy, Schedule
 from scheduler.project.slogans import Plan, Slogan, SloganFile
 
 INTERVAL_ANCHOR = datetime(2000, 1, 1)  # local wall time; interval slots are anchor + k * interval

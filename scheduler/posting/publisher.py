@@ -21,7 +21,7 @@ from scheduler.errors import CardError, ChannelError, DanvanError
 from scheduler.ledger import Ledger, Post
 from scheduler.posting.alerts import Alerter
 from scheduler.posting.planner import Slot, next_slogan
-from scheduler.project.config import ChannelConfig, Config
+from scheduler.project.models import ChannelConfig, Config
 from scheduler.project.slogans import Plan, Slogan, SloganFile
 
 log = logging.getLogger("danvan.publisher")

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from scheduler.errors import ChannelError
 from scheduler.ledger import Ledger, Post
 from scheduler.posting.alerts import Alerter
-from scheduler.project.config import ReachPolicy
+from scheduler.project.models import ReachPolicy
 from scheduler.reports.text import count_text, format_table
 
 log = logging.getLogger("danvan.reach")

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scheduler.errors import UnreadableFileError
-from scheduler.project.config import Config, load_config
+from scheduler.project.config import load_config
+from scheduler.project.models import Config
 from scheduler.project.slogans import SloganFile, load_slogans
 
 

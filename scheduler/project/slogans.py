@@ -10,8 +10,16 @@ from pathlib import Path
 
 import yaml
 
-from scheduler.errors import InputError, UnreadableFileError
-from scheduler.project.yamlmarks import Fields, Report, compose, describe, parse_date, value_column
+from scheduler.errors import InputError
+from scheduler.project.yamlmarks import (
+    Fields,
+    Report,
+    compose,
+    describe,
+    parse_date,
+    read_text_file,
+    value_column,
+)
 
 SLOGAN_ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _SPACES_RE = re.compile(r"\s+")
@@ -68,19 +76,6 @@ def normalize_text(text: str) -> str:
 def comparable(text: str) -> str:
     """The form under which two texts count as the same slogan (case, spacing and Unicode form ignored)."""
     return _SPACES_RE.sub(" ", normalize_text(text)).casefold()
-
-
-def read_text_file(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError as exc:
-        raise UnreadableFileError(f"{path}: không tìm thấy tệp") from exc
-    except UnicodeDecodeError as exc:
-        raise UnreadableFileError(
-            f"{path}: tệp không phải UTF-8 (byte lỗi ở vị trí {exc.start}); hãy lưu lại tệp với bảng mã UTF-8"
-        ) from exc
-    except OSError as exc:
-        raise UnreadableFileError(f"{path}: không đọc được tệp ({exc.strerror})") from exc
 
 
 def load_slogans(path: Path) -> SloganFile:

@@ -10,11 +10,12 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import yaml
 
-from scheduler.errors import Problem, Severity
+from scheduler.errors import Problem, Severity, UnreadableFileError
 
 STR_TAG = "tag:yaml.org,2002:str"
 INT_TAG = "tag:yaml.org,2002:int"
@@ -70,6 +71,20 @@ class Report:
     @property
     def has_errors(self) -> bool:
         return any(p.is_error for p in self.problems)
+
+
+def read_text_file(path: Path) -> str:
+    """A YAML file's text (UTF-8, with or without a byte-order mark); an unreadable file says why in Vietnamese."""
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError as exc:
+        raise UnreadableFileError(f"{path}: không tìm thấy tệp") from exc
+    except UnicodeDecodeError as exc:
+        raise UnreadableFileError(
+            f"{path}: tệp không phải UTF-8 (byte lỗi ở vị trí {exc.start}); hãy lưu lại tệp với bảng mã UTF-8"
+        ) from exc
+    except OSError as exc:
+        raise UnreadableFileError(f"{path}: không đọc được tệp ({exc.strerror})") from exc
 
 
 def compose(text: str, report: Report) -> yaml.Node | None:
@@ -129,6 +144,16 @@ def construct(node: yaml.Node) -> Any:
         return loader.construct_object(node, deep=True)
     finally:
         loader.dispose()
+
+
+def nowhere() -> yaml.Mark:
+    """The start of the file, for a problem whose node is missing."""
+    return yaml.Mark("", 0, 0, 0, "", 0)
+
+
+def position(node: yaml.Node) -> tuple[int, int]:
+    """1-based line and column where a node starts."""
+    return node.start_mark.line + 1, node.start_mark.column + 1
 
 
 def is_null(node: yaml.Node) -> bool:
@@ -198,7 +223,11 @@ class Fields:
             self.entries[key] = (key_node, value_node)
         for key in required:
             if key not in self.entries:
-                report.error(node, f"{where} thiếu khóa bắt buộc '{key}'", "missing-key")
+                self.report_missing(key)
+
+    def report_missing(self, key: str) -> None:
+        """A required key is absent: said at the mapping (or at the file's start when there is none)."""
+        self.report.error(self.node or nowhere(), f"{self.where} thiếu khóa bắt buộc '{key}'", "missing-key")
 
     def _unknown_key(self, key: str, key_node: yaml.Node, allowed: list[str]) -> None:
         hint = closest(key, allowed)

@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from scheduler.errors import Problem, Severity
-from scheduler.project.config import LintPolicy
+from scheduler.project.models import LintPolicy
 from scheduler.proofread.legacy_encodings import ENCODING_NAMES, ENCODING_RULES, Decoding, decode
 from scheduler.proofread.syllables import (
     VOWELS,

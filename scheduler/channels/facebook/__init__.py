@@ -24,7 +24,7 @@ from typing import Any
 from scheduler.channels import Outgoing, Published
 from scheduler.channels.http import HttpClient, RetryPolicy, Sleep, json_body
 from scheduler.errors import ChannelError
-from scheduler.project.config import FacebookSettings
+from scheduler.project.models import FacebookSettings
 
 log = logging.getLogger("danvan.facebook")
 

@@ -27,7 +27,7 @@ from scheduler.channels.zalo.tokens import TokenKeeper
 from scheduler.errors import ChannelError
 from scheduler.files import write_atomically
 from scheduler.ledger import Ledger
-from scheduler.project.config import ZaloSettings
+from scheduler.project.models import ZaloSettings
 
 log = logging.getLogger("danvan.zalo")
 

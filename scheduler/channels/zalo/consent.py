@@ -16,7 +16,7 @@ from scheduler.channels.http import RetryPolicy
 from scheduler.channels.zalo.tokens import TokenKeeper, pkce_challenge, pkce_pair
 from scheduler.errors import DanvanError
 from scheduler.project import Project
-from scheduler.project.config import ZaloSettings
+from scheduler.project.models import ZaloSettings
 
 
 @dataclass(frozen=True)

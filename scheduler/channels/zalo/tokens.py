@@ -28,7 +28,7 @@ from scheduler.channels.http import HttpClient, RetryPolicy, Sleep, json_body
 from scheduler.channels.zalo.secretbox import SecretBox, SecretBoxError
 from scheduler.errors import ChannelError
 from scheduler.ledger import Ledger
-from scheduler.project.config import ZaloSettings
+from scheduler.project.models import ZaloSettings
 
 log = logging.getLogger("danvan.zalo")
 
