@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
@@ -439,3 +440,64 @@ def test_channel_card_overrides_the_brand(project_dir: Path) -> None:
     assert channel.card.size == (1200, 630) and channel.card.format == "png"
     assert channel.card.background == "#102030"
     assert channel.schedule.interval == dt.timedelta(minutes=90)
+
+
+@pytest.mark.parametrize(
+    ("key", "base"),
+    [
+        ("api_base", "http://graph.facebook.com"),
+        ("api_base", "http://10.0.0.5:8080/graph"),
+        ("oauth_base", "http://oauth.zaloapp.com"),
+        ("api_base", "ftp://openapi.zalo.me"),
+        ("api_base", "https://openapi.zalo.me\n"),
+    ],
+)
+def test_a_base_that_receives_tokens_must_be_https_unless_it_is_this_machine(
+    project_dir: Path, key: str, base: str
+) -> None:
+    if key == "api_base" and "graph" in base:
+        keys = ["type: facebook", 'page_id: "1"', "access_token: ${FB_PAGE_TOKEN}"]
+    else:
+        keys = ["type: zalo", 'app_id: "42"', "app_secret: ${ZALO_APP_SECRET}", "image_dir: cards"]
+        keys.append("image_base_url: https://example.gov.vn/cards/")
+    keys += [f"{key}: {json.dumps(base)}", 'schedule: {times: ["08:00"]}']
+    text = MINIMAL_CONFIG + "  - name: remote\n" + "".join(f"    {line}\n" for line in keys)
+    problem = only(problems_of(project_dir, text))
+    assert problem.rule == "invalid-url" and key in problem.message
+
+
+@pytest.mark.parametrize("base", ["http://127.0.0.1:9999", "http://localhost:8080", "http://[::1]:8000"])
+def test_plain_http_to_this_machine_is_allowed(project_dir: Path, base: str) -> None:
+    text = MINIMAL_CONFIG + indent(
+        f"""
+          - name: fanpage
+            type: facebook
+            page_id: "1"
+            access_token: ${{FB_PAGE_TOKEN}}
+            api_base: "{base}"
+            schedule: {{times: ["08:00"]}}
+        """
+    )
+    (project_dir / "config.yaml").write_text(text, encoding="utf-8")
+    facebook = load_config(project_dir / "config.yaml", ENV).channels[1].settings
+    assert isinstance(facebook, FacebookSettings) and facebook.api_base == base
+
+
+def test_zalo_redirect_uri_and_broadcast_are_accepted_keys(project_dir: Path) -> None:
+    text = MINIMAL_CONFIG + indent(
+        """
+          - name: zalo-oa
+            type: zalo
+            app_id: "42"
+            app_secret: ${ZALO_APP_SECRET}
+            redirect_uri: https://example.gov.vn/zalo/callback
+            image_dir: cards
+            image_base_url: https://example.gov.vn/cards/
+            broadcast: true
+            schedule: {cron: "30 19 * * *"}
+        """
+    )
+    (project_dir / "config.yaml").write_text(text, encoding="utf-8")
+    zalo = load_config(project_dir / "config.yaml", ENV).channels[1].settings
+    assert isinstance(zalo, ZaloSettings)
+    assert zalo.broadcast is True and zalo.redirect_uri == "https://example.gov.vn/zalo/callback"

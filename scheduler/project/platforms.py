@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from scheduler.project.models import ChannelSettings, ChannelType, FacebookSettings, OutboxSettings, ZaloSettings
 from scheduler.project.values import ValueReader
@@ -22,6 +24,8 @@ SETTINGS_KEYS: dict[str, list[str]] = {
         "image_dir",
         "image_base_url",
         "author",
+        "redirect_uri",
+        "broadcast",
     ],
 }
 
@@ -106,12 +110,38 @@ def _url(values: ValueReader, fields: Fields, key: str, default: str | None) -> 
     value = values.text(fields, key, default)
     if value is None or key not in fields:
         return value
-    if not re.match(r"^https?://[^\s/]+", value):
-        values.report.error(
-            fields.value_node(key) or nowhere(),
-            f"'{key}' phải là địa chỉ bắt đầu bằng http:// hoặc https://",
-            "invalid-url",
-        )
+    problem = url_problem(key, value)
+    if problem:
+        values.report.error(fields.value_node(key) or nowhere(), problem, "invalid-url")
         return None
     # Base URLs get paths appended; the others (image_base_url, redirect_uri) must stay exactly as written.
-    return value.rstrip("/") if key in ("api_base", "oauth_base") else value
+    return value.rstrip("/") if key in CREDENTIAL_BASES else value
+
+
+CREDENTIAL_BASES = ("api_base", "oauth_base")  # every call to these carries a token or an app secret
+
+
+def url_problem(key: str, value: str) -> str | None:
+    """Why `value` cannot be used for `key` (in Vietnamese), or None.
+
+    A base that receives tokens must be https: over plain http anyone on the path reads the token.
+    Plain http is allowed only to this machine (a test emulator or a local proxy).
+    """
+    if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s]*)?", value):
+        return f"'{key}' phải là địa chỉ bắt đầu bằng http:// hoặc https://"
+    parts = urlsplit(value)
+    if key in CREDENTIAL_BASES and parts.scheme == "http" and not _is_loopback(parts.hostname or ""):
+        return (
+            f"'{key}' dùng http:// không mã hoá: mã truy cập sẽ lộ trên đường truyền; "
+            "hãy dùng https:// (http:// chỉ được phép tới chính máy này: 127.0.0.1, localhost, ::1)"
+        )
+    return None
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
