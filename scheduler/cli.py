@@ -171,10 +171,15 @@ def _progress(items: Iterator[Any], length: int) -> Iterator[Iterator[Any]]:
 
 
 def _load(ctx: click.Context, config_path: str | None) -> Any:
+    from scheduler.logsetup import log_in_timezone, redact_secrets
     from scheduler.project import load_project
 
     with user_errors():
-        return load_project(config_path_of(ctx, config_path))
+        project = load_project(config_path_of(ctx, config_path))
+    # Every command that reads the config blanks its secrets from whatever it logs, not only `run`.
+    redact_secrets(project.config.secrets())
+    log_in_timezone(project.config.timezone)
+    return project
 
 
 @cli.command()

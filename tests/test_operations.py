@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import email
 import json
-import os
+import logging
 import signal
 import socket
 from collections.abc import Iterator
@@ -235,20 +235,55 @@ def test_a_world_readable_config_with_credentials_is_a_warning(project_dir: Path
     assert "[config-permissions]" not in run("check", "-c", str(config), env={"T": "x" * 20})[1]
 
 
-def test_the_log_filter_scrubs_secrets_even_from_tracebacks(caplog: pytest.LogCaptureFixture) -> None:
-    import logging
+def format_record(formatter: logging.Formatter, message: str, *args: object, error: BaseException | None = None) -> str:
+    record = logging.LogRecord("danvan.test", logging.ERROR, __file__, 1, message, args, None)
+    if error is not None:
+        record.exc_info = (type(error), error, error.__traceback__)
+    return formatter.format(record)
 
-    from scheduler.redaction import RedactingFilter
 
-    logger = logging.getLogger("danvan.test-redaction")
-    handler_filter = RedactingFilter(["s3cr3t-value"])
-    caplog.handler.addFilter(handler_filter)
+@pytest.fixture
+def log_state() -> Iterator[None]:
+    from scheduler.logsetup import SafeFormatter
+
+    yield
+    SafeFormatter.secrets, SafeFormatter.timezone = (), None
+
+
+def test_the_log_formatter_scrubs_secrets_even_from_tracebacks(log_state: None) -> None:
+    from scheduler.logsetup import SafeFormatter, redact_secrets
+
+    redact_secrets(["s3cr3t-value"])
     try:
         raise RuntimeError("call failed with token s3cr3t-value")
-    except RuntimeError:
-        logger.exception("lỗi khi gọi với %s", "s3cr3t-value")
-    finally:
-        caplog.handler.removeFilter(handler_filter)
-    assert "s3cr3t-value" not in caplog.text
-    assert "***" in caplog.text
-    assert os.environ.get("S3CR3T") is None
+    except RuntimeError as exc:
+        text = format_record(SafeFormatter("%(message)s"), "lỗi khi gọi với %s", "s3cr3t-value", error=exc)
+    assert "s3cr3t-value" not in text
+    assert text.startswith("lỗi khi gọi với ***") and text.endswith("call failed with token ***")
+
+
+def test_a_platform_message_cannot_forge_a_journald_line_or_repaint_the_terminal(log_state: None) -> None:
+    from scheduler.logsetup import JournalFormatter, SafeFormatter
+
+    hostile = "Invalid parameter\n<0>danvan: HỆ THỐNG BỊ XÂM NHẬP\x1b[2J\u202e"
+    journal = format_record(JournalFormatter("%(name)s: %(message)s"), "Facebook từ chối: %s", hostile)
+    assert journal.count("\n") == 0 and journal.startswith("<3>")
+    assert "\\n<0>danvan" in journal and "\\x1b[2J" in journal and "\\u202e" in journal
+    try:
+        raise ValueError(hostile)
+    except ValueError as exc:
+        traced = format_record(JournalFormatter("%(message)s"), "x", error=exc)
+    assert "\n" not in traced and "\x1b" not in traced
+    terminal = format_record(SafeFormatter("%(message)s"), "%s", hostile)
+    assert "\x1b" not in terminal and "\n" not in terminal
+
+
+def test_log_times_are_in_the_config_zone_with_the_offset(log_state: None) -> None:
+    from zoneinfo import ZoneInfo
+
+    from scheduler.logsetup import SafeFormatter, log_in_timezone
+
+    log_in_timezone(ZoneInfo("Asia/Ho_Chi_Minh"))
+    record = logging.LogRecord("danvan.test", logging.INFO, __file__, 1, "x", (), None)
+    record.created = dt.datetime(2021, 10, 15, 7, 18, tzinfo=dt.UTC).timestamp()
+    assert SafeFormatter("%(asctime)s %(message)s").format(record) == "2021-10-15 14:18:00+0700 x"

@@ -15,7 +15,7 @@ STARTER_DIR = Path(__file__).resolve().parent / "starter_files"
 STARTER_FILES = ("config.yaml", "slogans.yaml")
 _FIRST_LINES = (
     "# Cấu hình của danvan, tạo bởi 'danvan init'. Sửa theo đơn vị của mình rồi chạy: danvan check\n"
-    "# Mẫu này chỉ đăng vào kênh \"outbox\" (thư mục trên máy), không cần tài khoản hay mạng.\n"
+    '# Mẫu này chỉ đăng vào kênh "outbox" (thư mục trên máy), không cần tài khoản hay mạng.\n'
 )
 
 
