@@ -22,6 +22,7 @@ from scheduler.ledger.records import (
     StoredTokens,
 )
 from scheduler.ledger.schema import migrations
+from scheduler.ledger.zalo import ZaloLedgerStore
 
 __all__ = [
     "BUSY_TIMEOUT_SECONDS",
@@ -38,5 +39,6 @@ __all__ = [
     "Reading",
     "Status",
     "StoredTokens",
+    "ZaloLedgerStore",
     "migrations",
 ]

@@ -141,12 +141,25 @@ class Ledger(ServiceTables, ZaloTables):
             )
             return self._require_slot(channel, slot)
 
-    def mark_posted(self, post_id: int, remote_id: str | None, now: datetime, note: str | None = None) -> Post:
+    def mark_posted(
+        self,
+        post_id: int,
+        remote_id: str | None,
+        now: datetime,
+        note: str | None = None,
+        broadcast_after: datetime | None = None,
+    ) -> Post:
         """The platform accepted the post (`remote_id` is its id for it, when it gives one).
 
         `note` is kept in the error column: something an officer should read although the post went out.
+        `broadcast_after`: the post's broadcast to followers waits until then (Zalo refuses them at night);
+        it is queued in the same transaction, so retrying a failed write can never queue it twice.
         """
-        return self._move(post_id, "posted", now, remote_id=remote_id, error=note, posted_at=iso(now, "now"))
+        with immediate(self._db):
+            posted = self._moved(post_id, "posted", now, remote_id=remote_id, error=note, posted_at=iso(now, "now"))
+            if broadcast_after is not None and remote_id is not None:
+                self.add_broadcast(posted.channel, post_id, remote_id, broadcast_after, now)
+            return posted
 
     def mark_failed(self, post_id: int, error: str, now: datetime) -> Post:
         """The platform certainly does not have the post."""
@@ -339,16 +352,19 @@ class Ledger(ServiceTables, ZaloTables):
 
     def _move(self, post_id: int, target: Status, now: datetime, **columns: str | None) -> Post:
         """Change a row's status (and `columns`) after checking the move is legal, atomically."""
-        stamp = iso(now, "now")
         with immediate(self._db):
-            post = self._require_id(post_id)
-            _check_transition(post, target)
-            assignments = "".join(f", {name} = ?" for name in columns)
-            self._db.execute(
-                f"UPDATE posts SET status = ?, updated_at = ?{assignments} WHERE id = ?",
-                [target, stamp, *columns.values(), post_id],
-            )
-            return self._require_id(post_id)
+            return self._moved(post_id, target, now, **columns)
+
+    def _moved(self, post_id: int, target: Status, now: datetime, **columns: str | None) -> Post:
+        """The body of `_move`, for a caller already inside a write transaction."""
+        post = self._require_id(post_id)
+        _check_transition(post, target)
+        assignments = "".join(f", {name} = ?" for name in columns)
+        self._db.execute(
+            f"UPDATE posts SET status = ?, updated_at = ?{assignments} WHERE id = ?",
+            [target, iso(now, "now"), *columns.values(), post_id],
+        )
+        return self._require_id(post_id)
 
 
 def _post_filters(since: datetime | None, channel: str | None, status: str | None) -> tuple[str, list[object]]:

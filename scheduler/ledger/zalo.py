@@ -7,10 +7,14 @@ through `ZaloLedgerStore`, the ledger's implementation of the channel's narrow s
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 
 from sqlite_utils import Database
 
+from scheduler.ledger.connection import connect
 from scheduler.ledger.records import PendingBroadcast, StoredTokens
 from scheduler.ledger.timestamps import iso, iso_utc, parse
 
@@ -96,3 +100,58 @@ class ZaloTables:
             )
             for r in rows
         ]
+
+
+class _OneConnection(ZaloTables):
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+
+class ZaloLedgerStore:
+    """The Zalo channel's store over the ledger file: a short connection per operation.
+
+    A connection per operation, because a channel is used from the daemon's worker threads and sqlite3
+    connections are not shared between threads. Only the Zalo OA's own tables are reachable from here,
+    never `posts`: what a publication did to its slot is returned to the publisher, which records it.
+    """
+
+    def __init__(self, database: Path) -> None:
+        self.database = database
+
+    def tokens(self, channel: str) -> StoredTokens | None:
+        with self._tables() as tables:
+            return tables.tokens(channel)
+
+    def save_tokens(
+        self, channel: str, access_token: str, refresh_token: str, access_expires_at: datetime, now: datetime
+    ) -> None:
+        with self._tables() as tables:
+            tables.save_tokens(channel, access_token, refresh_token, access_expires_at, now)
+
+    def verifier(self, channel: str) -> str | None:
+        with self._tables() as tables:
+            return tables.verifier(channel)
+
+    def save_verifier(self, channel: str, sealed_verifier: str, now: datetime) -> None:
+        with self._tables() as tables:
+            tables.save_verifier(channel, sealed_verifier, now)
+
+    def due_broadcasts(self, channel: str, now: datetime) -> list[PendingBroadcast]:
+        with self._tables() as tables:
+            return tables.due_broadcasts(channel, now)
+
+    def finish_broadcast(self, broadcast_id: int, message_id: str | None, error: str | None, now: datetime) -> None:
+        with self._tables() as tables:
+            tables.finish_broadcast(broadcast_id, message_id, error, now)
+
+    def refresh_lock_path(self, channel: str) -> Path:
+        """Beside the database, so that every process using this ledger takes the same lock."""
+        return self.database.with_name(f"{self.database.name}.zalo-{channel}.lock")
+
+    @contextmanager
+    def _tables(self) -> Iterator[ZaloTables]:
+        db = connect(self.database)
+        try:
+            yield _OneConnection(db)
+        finally:
+            db.close()
