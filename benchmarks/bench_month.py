@@ -40,7 +40,7 @@ from benchmarks.graph_server import GraphServer
 from scheduler.cards.store import CardStore, card_directory
 from scheduler.channels import Channel, ChannelContext, build_channel
 from scheduler.daemon import next_slot, reach_readers, slot_at
-from scheduler.ledger import Ledger
+from scheduler.ledger import Ledger, ZaloLedgerStore
 from scheduler.posting.publisher import Publisher
 from scheduler.posting.reach import read_due
 from scheduler.project import Project, load_project
@@ -114,7 +114,10 @@ def main(argv: list[str]) -> Result:
         )
         project = load_project(config_path, {TOKEN_ENV: TOKEN})
         config = project.config
-        channels = {c.name: build_channel(c, ChannelContext(config.database, clock)) for c in config.enabled_channels}
+        channels = {
+            c.name: build_channel(c, ChannelContext(ZaloLedgerStore(config.database), clock))
+            for c in config.enabled_channels
+        }
         readers = reach_readers(channels)
         ages, step = config.reach.readings, config.reach.check_every
         due_at: set[dt.datetime] = set()

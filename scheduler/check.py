@@ -13,6 +13,7 @@ from scheduler.cards.render import fit_slogan, render_card
 from scheduler.channels import ChannelContext, build_channel
 from scheduler.errors import CardError, ChannelError, Problem, UnreadableFileError
 from scheduler.files import write_atomically
+from scheduler.ledger import ZaloLedgerStore
 from scheduler.project.cardstyle import CardStyle
 from scheduler.project.config import declared_slogans_path, parse_config
 from scheduler.project.models import Config, LintPolicy
@@ -210,7 +211,7 @@ def check_online(config: Config, now: dt.datetime) -> list[Problem]:
     """`danvan check --online`: ask each platform channel whether its credentials work, and for how long."""
     problems: list[Problem] = []
     for channel_config in config.enabled_channels:
-        channel = build_channel(channel_config, ChannelContext(config.database))
+        channel = build_channel(channel_config, ChannelContext(ZaloLedgerStore(config.database)))
         verify = getattr(channel, "verify", None)
         if verify is None:
             continue

@@ -325,11 +325,12 @@ def zalo_auth(
 ) -> None:
     """Cấp quyền cho danvan dùng OA: in đường dẫn đồng ý, rồi đổi mã nhận được lấy cặp mã truy cập đầu tiên."""
     from scheduler.channels.zalo.consent import finish_consent, start_consent
+    from scheduler.ledger import ZaloLedgerStore
 
     project = _load(ctx, config_path)
     with user_errors():
         if code is None:
-            consent = start_consent(project, channel_name)
+            consent = start_consent(project, channel_name, ZaloLedgerStore(project.config.database))
             click.echo("1. Đăng nhập Zalo bằng tài khoản quản trị OA rồi mở đường dẫn sau và đồng ý cấp quyền:")
             click.echo(f"   {consent.link}")
             click.echo(
@@ -337,7 +338,7 @@ def zalo_auth(
             )
             click.echo(f"2. Chạy: danvan zalo auth --channel {channel_name} --code MÃ_NHẬN_ĐƯỢC")
             return
-        expires = finish_consent(project, channel_name, code, verifier)
+        expires = finish_consent(project, channel_name, ZaloLedgerStore(project.config.database), code, verifier)
     click.echo(
         f"Đã lưu mã truy cập Zalo cho kênh {channel_name} (mã truy cập dùng đến {expires:%d/%m/%Y %H:%M} UTC; tự làm mới sau đó)."
     )

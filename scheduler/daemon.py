@@ -26,7 +26,7 @@ from scheduler.channels import Channel, ChannelContext, build_channel
 from scheduler.check import check_project
 from scheduler.errors import CardError, DanvanError, InputError, UnreadableFileError
 from scheduler.health import HEARTBEAT_EVERY
-from scheduler.ledger import Ledger
+from scheduler.ledger import Ledger, ZaloLedgerStore
 from scheduler.ledger import Post as LedgerPost
 from scheduler.lock import acquire_daemon_lock
 from scheduler.logsetup import redact_secrets
@@ -248,7 +248,7 @@ class Daemon:
     def _adopt(self, project: Project) -> None:
         """Make `project` the one in use: its channels, the secrets to scrub from logs, the files to watch."""
         self._project = project
-        context = ChannelContext(project.config.database, self.now)
+        context = ChannelContext(ZaloLedgerStore(project.config.database), self.now)
         self._channels = {c.name: build_channel(c, context) for c in project.config.enabled_channels}
         redact_secrets(project.config.secrets())
         self._alerter = Alerter(project.config.email, project.config.secrets())
@@ -583,7 +583,7 @@ def reach_readers(channels: dict[str, Channel]) -> dict[str, ReachReader]:
 def read_reach_now(project: Project, clock: Clock = system_clock) -> list[ReadResult]:
     """`danvan reach`: read every post that is due a reading, and every post never read."""
     config = project.config
-    context = ChannelContext(config.database, clock)
+    context = ChannelContext(ZaloLedgerStore(config.database), clock)
     channels = {c.name: build_channel(c, context) for c in config.enabled_channels}
     with Ledger.open(config.database) as ledger:
         now = clock().astimezone(config.timezone)
@@ -602,7 +602,7 @@ def post_once(project: Project, channel_name: str, slogan_id: str | None, clock:
             config=config,
             slogans=project.slogans,
             ledger=ledger,
-            channels={channel.name: build_channel(channel, ChannelContext(config.database, clock))},
+            channels={channel.name: build_channel(channel, ChannelContext(ZaloLedgerStore(config.database), clock))},
             cards=CardStore(card_directory(config.database)),
             clock=lambda: clock().astimezone(config.timezone),
         )

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -14,8 +16,12 @@ from scheduler.cards.store import CardStore
 from scheduler.channels import Outgoing
 from scheduler.channels.http import RetryPolicy
 from scheduler.channels.zalo import ZaloChannel, next_morning, shorten
+from scheduler.channels.zalo.store import DueBroadcast, ZaloStore
 from scheduler.errors import ChannelError
-from scheduler.ledger import Ledger
+from scheduler.ledger import Ledger, ZaloLedgerStore
+from scheduler.posting.planner import Slot
+from scheduler.posting.publisher import Publisher
+from scheduler.project import load_project
 from scheduler.project.cardstyle import CardStyle
 from scheduler.project.models import Secret, ZaloSettings
 from tests.emulators.zalo import Fault, StaticServer, ZaloEmulator
@@ -67,14 +73,23 @@ def settings_for(zalo: ZaloEmulator, static: StaticServer, tmp_path: Path, **ext
     )
 
 
-def channel_for(zalo: ZaloEmulator, static: StaticServer, tmp_path: Path, clock: Clock, **extra: object) -> ZaloChannel:
-    policy = RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.02, connect_timeout=2, read_timeout=5)
+FAST = RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.02, connect_timeout=2, read_timeout=5)
+
+
+def channel_for(
+    zalo: ZaloEmulator,
+    static: StaticServer,
+    tmp_path: Path,
+    clock: Clock,
+    store: ZaloStore | None = None,
+    **extra: object,
+) -> ZaloChannel:
     return ZaloChannel(
         "zalo-oa",
         settings_for(zalo, static, tmp_path, **extra),
-        tmp_path / "db.sqlite",
+        store or ZaloLedgerStore(tmp_path / "db.sqlite"),
         clock=clock,
-        policy=policy,
+        policy=FAST,
         sleep=lambda _: None,
     )
 
@@ -226,6 +241,9 @@ def test_a_night_broadcast_waits_for_the_morning(
     published = channel.publish(outgoing(tmp_path, clock.now))
     assert zalo.broadcasts == []
     assert published.note is not None and "06:05 16/10/2021" in published.note
+    assert published.broadcast_after == dt.datetime(2021, 10, 16, 6, 5, tzinfo=TZ)
+    with Ledger.open(tmp_path / "db.sqlite") as ledger:  # as the publisher does when it records the post
+        ledger.add_broadcast("zalo-oa", None, published.remote_id or "", published.broadcast_after, clock.now)
     assert channel.send_due_broadcasts() == 0  # still night
     clock.now = dt.datetime(2021, 10, 16, 6, 10, tzinfo=TZ)
     assert channel.send_due_broadcasts() == 1
@@ -320,3 +338,114 @@ def test_zalo_auth_consent_flow_through_the_cli(
     posted = CliRunner().invoke(cli, ["post", "--channel", "zalo-oa", "-c", str(config)], env=env)
     assert posted.exit_code == 0, posted.output
     assert len(zalo.articles) == 1 and zalo.refresh_calls == 0  # the consented pair was used as is
+
+
+@dataclass(frozen=True)
+class Pair:
+    access_token: str | None
+    refresh_token: str | None
+    access_expires_at: dt.datetime | None
+
+
+@dataclass
+class MemoryStore:
+    """The Zalo store in dicts: all the channel keeps, with no database anywhere."""
+
+    lock: Path
+    pairs: dict[str, Pair] = field(default_factory=dict)
+    verifiers: dict[str, str] = field(default_factory=dict)
+
+    def tokens(self, channel: str) -> Pair | None:
+        return self.pairs.get(channel)
+
+    def save_tokens(
+        self, channel: str, access_token: str, refresh_token: str, access_expires_at: dt.datetime, now: dt.datetime
+    ) -> None:
+        self.pairs[channel] = Pair(access_token, refresh_token, access_expires_at)
+
+    def verifier(self, channel: str) -> str | None:
+        return self.verifiers.get(channel)
+
+    def save_verifier(self, channel: str, sealed_verifier: str, now: dt.datetime) -> None:
+        self.verifiers[channel] = sealed_verifier
+
+    def due_broadcasts(self, channel: str, now: dt.datetime) -> list[DueBroadcast]:
+        return []
+
+    def finish_broadcast(self, broadcast_id: int, message_id: str | None, error: str | None, now: dt.datetime) -> None:
+        raise AssertionError("nothing was deferred")
+
+    def refresh_lock_path(self, channel: str) -> Path:
+        return self.lock
+
+
+def test_a_channel_is_built_and_publishes_with_its_store_and_no_database(
+    zalo: ZaloEmulator, static: StaticServer, tmp_path: Path, clock: Clock
+) -> None:
+    memory = MemoryStore(tmp_path / "zalo.lock")
+    store: ZaloStore = memory  # the protocol is all the channel asks for
+    channel = channel_for(zalo, static, tmp_path, clock, store=store, broadcast=True)
+    published = channel.publish(outgoing(tmp_path))
+    assert published.remote_id == zalo.articles[0].id
+    assert [b["article_ids"] for b in zalo.broadcasts] == [[published.remote_id]]
+    sealed = memory.pairs["zalo-oa"]
+    assert sealed.access_token not in zalo.access_tokens  # the store holds it sealed
+    assert channel.tokens.box.open(sealed.access_token or "") in zalo.access_tokens
+    assert not [p for p in tmp_path.rglob("*") if p.suffix in (".sqlite", ".db") or "sqlite" in p.name]
+
+
+class RivalWriterStore(ZaloLedgerStore):
+    """The ledger's store, beside a second process that takes the database once the channel saved its tokens."""
+
+    def __init__(self, database: Path) -> None:
+        super().__init__(database)
+        self.rival = sqlite3.connect(str(database), isolation_level=None)
+
+    def save_tokens(
+        self, channel: str, access_token: str, refresh_token: str, access_expires_at: dt.datetime, now: dt.datetime
+    ) -> None:
+        super().save_tokens(channel, access_token, refresh_token, access_expires_at, now)
+        self.rival.execute("BEGIN IMMEDIATE")  # held until the publisher waits
+
+    def let_go(self, seconds: float, waits: list[float]) -> None:
+        """The publisher's wait: the rival finishes meanwhile."""
+        waits.append(seconds)
+        if self.rival.in_transaction:
+            self.rival.execute("ROLLBACK")
+
+
+def test_a_locked_database_while_recording_the_outcome_does_not_leave_the_slot_sending(
+    project_dir: Path, zalo: ZaloEmulator, static: StaticServer, tmp_path: Path, clock: Clock
+) -> None:
+    config = project_dir / "config.yaml"
+    config.write_text(
+        config.read_text(encoding="utf-8")
+        + f'  - name: zalo-oa\n    type: zalo\n    app_id: "{zalo.app_id}"\n    app_secret: ${{ZALO_APP_SECRET}}\n'
+        + f"    image_dir: {tmp_path / 'public'}\n    image_base_url: {static.url}/\n"
+        + f"    api_base: {zalo.url}\n    oauth_base: {zalo.url}\n"
+        + '    schedule: {cron: "0 23 * * *"}\n',
+        encoding="utf-8",
+    )
+    project = load_project(config, {"ZALO_APP_SECRET": zalo.app_secret})
+    clock.now = dt.datetime(2021, 10, 15, 23, 0, tzinfo=TZ)  # at night: the broadcast must wait for the morning
+    database = project.config.database
+    with Ledger.open(database, busy_timeout=0.05) as ledger:
+        store = RivalWriterStore(database)
+        waits: list[float] = []
+        publisher = Publisher(
+            config=project.config,
+            slogans=project.slogans,
+            ledger=ledger,
+            channels={"zalo-oa": channel_for(zalo, static, tmp_path, clock, store=store, broadcast=True)},
+            cards=CardStore(tmp_path / "cards"),
+            clock=clock,
+            sleep=lambda seconds: store.let_go(seconds, waits),
+        )
+        slogan = project.slogans.slogans[0]
+        row = publisher.publish(Slot(clock.now, "zalo-oa", slogan.id, slogan.text))
+        assert waits  # the database was locked when the outcome came back, and the publisher waited
+        assert row.status == "posted" and row.remote_id == zalo.articles[0].id
+        assert ledger.in_flight() == []
+        (queued,) = ledger.due_broadcasts("zalo-oa", dt.datetime(2021, 10, 16, 6, 5, tzinfo=TZ))
+        assert queued.post_id == row.id and queued.article_id == row.remote_id
+    store.rival.close()

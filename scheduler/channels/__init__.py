@@ -10,10 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from scheduler.project.models import ChannelConfig, FacebookSettings, OutboxSettings, ZaloSettings
+
+if TYPE_CHECKING:  # the zalo package imports this module; at run time the annotation stays a string
+    from scheduler.channels.zalo.store import ZaloStore
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,9 @@ class Published:
     remote_id: str | None
     url: str | None = None
     note: str | None = None  # something the officer should know although the post went out
+    # The followers' broadcast of the post waits until then (Zalo refuses broadcasts at night). A channel
+    # never writes the ledger: the publisher queues it when it records the post.
+    broadcast_after: dt.datetime | None = None
 
 
 class Channel(Protocol):
@@ -66,9 +71,12 @@ class Channel(Protocol):
 
 @dataclass(frozen=True)
 class ChannelContext:
-    """What some channels need beyond their config: where the database is (Zalo keeps its tokens there)."""
+    """What some channels need beyond their config: Zalo's store for its tokens and deferred broadcasts.
 
-    database: Path
+    A store, not a database path: a channel never opens the ledger (the ledger room implements the store).
+    """
+
+    zalo_store: ZaloStore
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
 
 
@@ -94,8 +102,8 @@ def _zalo(config: ChannelConfig, context: ChannelContext | None) -> Channel:
 
     assert isinstance(config.settings, ZaloSettings)
     if context is None:
-        raise ValueError("the Zalo channel needs the database (ChannelContext) for its tokens")
-    return ZaloChannel(config.name, config.settings, context.database, clock=context.clock)
+        raise ValueError("the Zalo channel needs its store (ChannelContext) for its tokens")
+    return ZaloChannel(config.name, config.settings, context.zalo_store, clock=context.clock)
 
 
 REGISTRY: dict[str, ChannelFactory] = {"outbox": _outbox, "facebook": _facebook, "zalo": _zalo}

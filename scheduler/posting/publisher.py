@@ -131,8 +131,15 @@ class Publisher:
             published.remote_id,
         )
         # The post is out: recording it must outlast a locked or full database, or a restart would see `sending`.
+        # Everything the channel reports (its note, a broadcast deferred to the morning) is recorded here.
         return self._durably(
-            lambda: self.ledger.mark_posted(claimed.id, published.remote_id, self.clock(), note=published.note)
+            lambda: self.ledger.mark_posted(
+                claimed.id,
+                published.remote_id,
+                self.clock(),
+                note=published.note,
+                broadcast_after=published.broadcast_after,
+            )
         )
 
     def _publish_patiently(self, outgoing: Outgoing) -> Published:

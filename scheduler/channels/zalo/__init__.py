@@ -15,7 +15,6 @@ import time
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,10 +22,10 @@ import requests
 
 from scheduler.channels import CardFile, Outgoing, Published
 from scheduler.channels.http import HttpClient, RetryPolicy, Sleep, json_body
+from scheduler.channels.zalo.store import ZaloStore
 from scheduler.channels.zalo.tokens import TokenKeeper
 from scheduler.errors import ChannelError
 from scheduler.files import write_atomically
-from scheduler.ledger import Ledger
 from scheduler.project.models import ZaloSettings
 
 log = logging.getLogger("danvan.zalo")
@@ -127,7 +126,7 @@ class ZaloChannel:
         self,
         name: str,
         settings: ZaloSettings,
-        database: Path,
+        store: ZaloStore,
         *,
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
         policy: RetryPolicy | None = None,
@@ -135,7 +134,7 @@ class ZaloChannel:
     ) -> None:
         self.name = name
         self.settings = settings
-        self.database = database
+        self.store = store
         self.clock = clock
         self.sleep = sleep
         self.http = HttpClient(
@@ -145,7 +144,7 @@ class ZaloChannel:
             sleep=sleep,
             secrets=[settings.app_secret],
         )
-        self.tokens = TokenKeeper(name, settings, database, policy or RetryPolicy(), clock, sleep)
+        self.tokens = TokenKeeper(name, settings, store, policy or RetryPolicy(), clock, sleep)
 
     # --- publishing -------------------------------------------------------------------------
 
@@ -153,11 +152,10 @@ class ZaloChannel:
         photo_url = self.host_card(post.card)
         article = self._article(post, photo_url)
         article_id = self._create_once(post, article)
-        published = Published(remote_id=article_id)
-        if self.settings.broadcast:
-            note = self.broadcast(article_id, post.post_id)
-            return Published(remote_id=article_id, note=note)
-        return published
+        if not self.settings.broadcast:
+            return Published(remote_id=article_id)
+        note, after = self.broadcast(article_id)
+        return Published(remote_id=article_id, note=note, broadcast_after=after)
 
     def host_card(self, card: CardFile) -> str:
         """Copy the card into image_dir under its content hash; Zalo fetches it from image_base_url."""
@@ -237,26 +235,26 @@ class ZaloChannel:
 
     # --- broadcast --------------------------------------------------------------------------
 
-    def broadcast(self, article_id: str, post_id: int | None) -> str | None:
-        """Send the article to followers; a refusal is explained (the article itself stays published)."""
+    def broadcast(self, article_id: str) -> tuple[str, dt.datetime | None]:
+        """Send the article to followers: (what happened, and when to try again if it must wait).
+
+        A refusal is explained (the article itself stays published). At night the broadcast waits for the
+        morning; the publisher queues it with the post, since a channel never writes the ledger.
+        """
         try:
             data = self._call("POST", "/v2.0/oa/message", json_body=_broadcast_body(article_id), idempotent=False)
         except ChannelError as exc:
             if exc.code == NIGHT_CODE:
                 morning = next_morning(self.clock())
-                with Ledger.open(self.database) as ledger:
-                    ledger.add_broadcast(self.name, post_id, article_id, morning, self.clock())
-                return f"broadcast dời sang {morning:%H:%M %d/%m/%Y} vì Zalo không cho gửi 22:00-06:00"
+                return f"broadcast dời sang {morning:%H:%M %d/%m/%Y} vì Zalo không cho gửi 22:00-06:00", morning
             log.warning("Zalo: đã đăng bài viết nhưng không gửi được broadcast: %s", exc)
-            return f"đã đăng bài viết nhưng không gửi được broadcast: {exc}"
-        return f"đã gửi broadcast (message_id {data.get('message_id')})"
+            return f"đã đăng bài viết nhưng không gửi được broadcast: {exc}", None
+        return f"đã gửi broadcast (message_id {data.get('message_id')})", None
 
     def send_due_broadcasts(self) -> int:
         """Broadcasts deferred to the morning whose time has come; returns how many went out."""
-        with Ledger.open(self.database) as ledger:
-            due = ledger.due_broadcasts(self.name, self.clock())
         sent = 0
-        for pending in due:
+        for pending in self.store.due_broadcasts(self.name, self.clock()):
             try:
                 data = self._call(
                     "POST", "/v2.0/oa/message", json_body=_broadcast_body(pending.article_id), idempotent=False
@@ -267,8 +265,7 @@ class ZaloChannel:
                 if exc.code == NIGHT_CODE:
                     continue
                 message_id, error = None, str(exc)
-            with Ledger.open(self.database) as ledger:
-                ledger.finish_broadcast(pending.id, message_id, error, self.clock())
+            self.store.finish_broadcast(pending.id, message_id, error, self.clock())
         return sent
 
     # --- reach and followers ----------------------------------------------------------------

@@ -1,6 +1,6 @@
 """`danvan zalo auth`: the OA admin's consent, turned into the channel's first token pair.
 
-Step 1 (no code): make a PKCE verifier, keep it (sealed) in the database, and print the consent link and
+Step 1 (no code): make a PKCE verifier, keep it (sealed) in the channel's store, and print the consent link and
 the code_challenge. Step 2 (with the code the callback received): exchange it for the first token pair,
 which is stored at once, so nobody ever pastes refresh tokens into files.
 """
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
 from scheduler.channels.http import RetryPolicy
+from scheduler.channels.zalo.store import ZaloStore
 from scheduler.channels.zalo.tokens import TokenKeeper, pkce_challenge, pkce_pair
 from scheduler.errors import DanvanError
 from scheduler.project import Project
@@ -25,7 +26,7 @@ class Consent:
     code_challenge: str
 
 
-def _keeper(project: Project, channel_name: str) -> TokenKeeper:
+def _keeper(project: Project, channel_name: str, store: ZaloStore) -> TokenKeeper:
     channel = project.config.channel(channel_name)
     zalo = [c.name for c in project.config.channels if c.type == "zalo"]
     if channel is None or not isinstance(channel.settings, ZaloSettings):
@@ -36,15 +37,15 @@ def _keeper(project: Project, channel_name: str) -> TokenKeeper:
     return TokenKeeper(
         channel.name,
         channel.settings,
-        project.config.database,
+        store,
         RetryPolicy(),
         lambda: dt.datetime.now(dt.UTC),
         time.sleep,
     )
 
 
-def start_consent(project: Project, channel_name: str) -> Consent:
-    keeper = _keeper(project, channel_name)
+def start_consent(project: Project, channel_name: str, store: ZaloStore) -> Consent:
+    keeper = _keeper(project, channel_name, store)
     verifier, challenge = pkce_pair()
     keeper.save_verifier(verifier)
     return Consent(keeper.consent_link(challenge, secrets.token_urlsafe(12)), challenge)
@@ -59,9 +60,11 @@ def code_from(text: str) -> str:
     return text.strip()
 
 
-def finish_consent(project: Project, channel_name: str, code: str, verifier: str | None = None) -> dt.datetime:
+def finish_consent(
+    project: Project, channel_name: str, store: ZaloStore, code: str, verifier: str | None = None
+) -> dt.datetime:
     """Exchange the code for the first token pair; returns when the access token expires."""
-    keeper = _keeper(project, channel_name)
+    keeper = _keeper(project, channel_name, store)
     verifier = verifier or keeper.stored_verifier()
     if not verifier:
         raise DanvanError(

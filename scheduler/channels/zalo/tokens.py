@@ -1,6 +1,6 @@
 """Zalo OA tokens (OAuth v4): single-use refresh tokens that rotate on every refresh.
 
-A refresh token works once. So the new pair is sealed and written to the database in the same step it
+A refresh token works once. So the new pair is sealed and written to the store in the same step it
 is received, before anything uses it; only one refresh runs at a time (a thread lock inside the process
 and a file lock across processes, since `danvan post` may run beside the daemon); and after taking the
 lock the stored pair is read again, because another process may have refreshed in the meantime.
@@ -18,7 +18,6 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -26,8 +25,8 @@ import requests
 
 from scheduler.channels.http import HttpClient, RetryPolicy, Sleep, json_body
 from scheduler.channels.zalo.secretbox import SecretBox, SecretBoxError
+from scheduler.channels.zalo.store import ZaloStore
 from scheduler.errors import ChannelError
-from scheduler.ledger import Ledger
 from scheduler.project.models import ZaloSettings
 
 log = logging.getLogger("danvan.zalo")
@@ -85,14 +84,14 @@ class TokenKeeper:
         self,
         channel: str,
         settings: ZaloSettings,
-        database: Path,
+        store: ZaloStore,
         policy: RetryPolicy,
         clock: Callable[[], dt.datetime],
         sleep: Sleep,
     ) -> None:
         self.channel = channel
         self.settings = settings
-        self.database = database
+        self.store = store
         self.clock = clock
         # The body of an OAuth answer is read here, refusals included; only the transport is classified.
         self.http = HttpClient("Zalo OAuth", _oauth_transport_error, policy, sleep, secrets=[settings.app_secret])
@@ -149,12 +148,10 @@ class TokenKeeper:
         return f"{self.settings.oauth_base}/v4/oa/permission?{urlencode(query)}"
 
     def save_verifier(self, verifier: str) -> None:
-        with Ledger.open(self.database) as ledger:
-            ledger.save_verifier(self.channel, self.box.seal(verifier), self.clock())
+        self.store.save_verifier(self.channel, self.box.seal(verifier), self.clock())
 
     def stored_verifier(self) -> str | None:
-        with Ledger.open(self.database) as ledger:
-            sealed = ledger.verifier(self.channel)
+        sealed = self.store.verifier(self.channel)
         return self.box.open(sealed) if sealed else None
 
     # --- internals --------------------------------------------------------------------------
@@ -195,19 +192,17 @@ class TokenKeeper:
         )
 
     def _save(self, pair: TokenPair) -> None:
-        with Ledger.open(self.database) as ledger:
-            ledger.save_tokens(
-                self.channel,
-                self.box.seal(pair.access_token),
-                self.box.seal(pair.refresh_token),
-                pair.access_expires_at,
-                self.clock(),
-            )
+        self.store.save_tokens(
+            self.channel,
+            self.box.seal(pair.access_token),
+            self.box.seal(pair.refresh_token),
+            pair.access_expires_at,
+            self.clock(),
+        )
         self._cached = pair
 
     def _stored(self) -> TokenPair | None:
-        with Ledger.open(self.database) as ledger:
-            stored = ledger.tokens(self.channel)
+        stored = self.store.tokens(self.channel)
         if stored is None or not stored.access_token or not stored.refresh_token or stored.access_expires_at is None:
             return None
         try:
@@ -219,7 +214,7 @@ class TokenKeeper:
 
     @contextmanager
     def _exclusive(self) -> Iterator[None]:
-        lock_path = self.database.with_name(f"{self.database.name}.zalo-{self.channel}.lock")
+        lock_path = self.store.refresh_lock_path(self.channel)
         lock_path.parent.mkdir(parents=True, exist_ok=True)
         with _thread_lock(str(lock_path)), open(lock_path, "a") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
