@@ -39,10 +39,10 @@ from benchmarks.common import TOKEN, TOKEN_ENV, Result, facebook_channels, media
 from benchmarks.graph_server import GraphServer
 from scheduler.cards.store import CardStore, card_directory
 from scheduler.channels import Channel, ChannelContext, build_channel
-from scheduler.daemon import next_slot, reach_readers, slot_at
 from scheduler.ledger import Ledger, ZaloLedgerStore
 from scheduler.posting.publisher import Publisher
-from scheduler.posting.reach import read_due
+from scheduler.posting.reach import reach_readers, read_due
+from scheduler.posting.timeline import next_slot, slot_at
 from scheduler.project import Project, load_project
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from scheduler.cards.render import fit_slogan, render_card
-from scheduler.channels import ChannelContext, build_channel
+from scheduler.channels import build_channels
 from scheduler.errors import CardError, ChannelError, Problem, UnreadableFileError
 from scheduler.files import write_atomically
 from scheduler.ledger import ZaloLedgerStore
@@ -210,8 +210,9 @@ def card_design_problems(config: Config) -> list[Problem]:
 def check_online(config: Config, now: dt.datetime) -> list[Problem]:
     """`danvan check --online`: ask each platform channel whether its credentials work, and for how long."""
     problems: list[Problem] = []
+    channels = build_channels(config.enabled_channels, ZaloLedgerStore(config.database))
     for channel_config in config.enabled_channels:
-        channel = build_channel(channel_config, ChannelContext(ZaloLedgerStore(config.database)))
+        channel = channels[channel_config.name]
         verify = getattr(channel, "verify", None)
         if verify is None:
             continue

@@ -130,17 +130,17 @@ def preview(
 ) -> None:
     """Vẽ thẻ ảnh vào thư mục OUTPUT mà không đăng; in đường dẫn từng tệp đã ghi."""
     from scheduler.cards.preview import write_previews
+    from scheduler.channels import UnknownChannelError, require_channel
     from scheduler.project import load_project
 
     with user_errors():
         project = load_project(config_path_of(ctx, config_path))
     style = project.config.card
     if channel_name is not None:
-        channel = project.config.channel(channel_name)
-        if channel is None:
-            names = ", ".join(c.name for c in project.config.channels)
-            fail(f"không có kênh tên '{channel_name}' trong cấu hình (các kênh: {names})", EXIT_USAGE)
-        style = channel.card
+        try:
+            style = require_channel(project.config, channel_name).card
+        except UnknownChannelError as exc:
+            fail(str(exc), EXIT_USAGE)
     if slogan_id is not None:
         chosen = project.slogans.get(slogan_id)
         if chosen is None:
@@ -227,8 +227,8 @@ def plan_command(ctx: click.Context, config_path: str | None, days: int, as_json
 @click.pass_context
 def post(ctx: click.Context, config_path: str | None, channel_name: str, slogan_id: str | None) -> None:
     """Đăng ngay một thẻ lên một kênh, qua cùng đường đi với chương trình chạy nền (có ghi nhật ký)."""
-    from scheduler.daemon import post_once
     from scheduler.logsetup import configure_logging
+    from scheduler.posting.publisher import post_once
 
     configure_logging(False)
     project = _load(ctx, config_path)
@@ -297,9 +297,8 @@ def log(
 @click.pass_context
 def reach(ctx: click.Context, config_path: str | None) -> None:
     """Đọc lượt tiếp cận của các bài đến hạn (và mọi bài chưa đọc lần nào), lưu lại và in ra."""
-    from scheduler.daemon import read_reach_now
     from scheduler.logsetup import configure_logging
-    from scheduler.posting.reach import reach_table
+    from scheduler.posting.reach import reach_table, read_reach_now
 
     configure_logging(False)
     project = _load(ctx, config_path)

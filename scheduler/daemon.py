@@ -22,33 +22,36 @@ from pathlib import Path
 from typing import Any
 
 from scheduler.cards.store import CardStore, card_directory
-from scheduler.channels import Channel, ChannelContext, build_channel
+from scheduler.channels import Channel, build_channels
 from scheduler.check import check_project
-from scheduler.errors import CardError, DanvanError, InputError, UnreadableFileError
+from scheduler.errors import DanvanError, InputError, UnreadableFileError
 from scheduler.health import HEARTBEAT_EVERY
 from scheduler.ledger import Ledger, ZaloLedgerStore
-from scheduler.ledger import Post as LedgerPost
 from scheduler.lock import acquire_daemon_lock
 from scheduler.logsetup import redact_secrets
 from scheduler.posting.alerts import Alerter
-from scheduler.posting.planner import Slot, plan
-from scheduler.posting.publisher import Publisher, post_now
-from scheduler.posting.reach import ReachReader, ReadResult, read_due
+from scheduler.posting.chores import do_platform_chores
+from scheduler.posting.pauses import resume_after_restart
+from scheduler.posting.planner import Slot
+from scheduler.posting.prerender import draw_ahead, draw_first_cards
+from scheduler.posting.publisher import Publisher, system_clock
+from scheduler.posting.reach import reach_readers, read_due
+from scheduler.posting.timeline import (
+    HORIZON,
+    ONE_SECOND,
+    announce_start,
+    next_slot,
+    record_overdue,
+    settle_backlog,
+    slot_at,
+    when_text,
+)
 from scheduler.project import Project, load_project
-from scheduler.project.models import ChannelConfig, Config, Schedule
+from scheduler.project.models import ChannelConfig
 
 log = logging.getLogger("danvan.daemon")
 
 Clock = Callable[[], dt.datetime]
-ONE_SECOND = dt.timedelta(seconds=1)
-# How far ahead to look for a channel's next slot: enough for a monthly cron expression.
-HORIZON = dt.timedelta(days=40)
-SEARCH_SPANS = (dt.timedelta(hours=1), dt.timedelta(days=2), HORIZON)
-# Slots older than this are not looked at after downtime (they were reported when the daemon stopped).
-LOOKBACK = dt.timedelta(days=40)
-PRERENDER_AHEAD = dt.timedelta(hours=24)
-
-
 WATCH_EVERY = 3.0  # seconds between looks at the config and slogan files
 
 
@@ -73,91 +76,6 @@ def limit_malloc_arenas(arenas: int = 2) -> None:
         libc.mallopt(m_arena_max, arenas)
     except (OSError, AttributeError):
         pass
-
-
-def system_clock() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def history_of(ledger: Ledger, channels: list[str]) -> dict[str, list[str]]:
-    return {name: ledger.history(name) for name in channels}
-
-
-def next_slot(project: Project, ledger: Ledger, channel: str, after: dt.datetime) -> Slot | None:
-    """The channel's first slot at or after `after`, jumping ahead to the plan period when posting waits for it."""
-    config, slogans = project.config, project.slogans
-    start = after
-    if config.posting.plan_period_only:
-        period_start = dt.datetime.combine(slogans.plan.start, dt.time(), config.timezone)
-        start = max(start, period_start)
-    history = history_of(ledger, [channel])
-    # Widening windows: a short interval schedule must not make us plan forty days of slots.
-    for span in SEARCH_SPANS:
-        slots = plan(config, slogans, start, start + span, history, [channel])
-        if slots:
-            return slots[0]
-    return None
-
-
-def slot_at(project: Project, ledger: Ledger, channel: str, at: dt.datetime) -> Slot | None:
-    """The slot the planner gives `channel` at exactly `at`, with the slogan chosen from today's history."""
-    slots = plan(project.config, project.slogans, at, at + ONE_SECOND, history_of(ledger, [channel]), [channel])
-    return slots[0] if slots else None
-
-
-@dataclass(frozen=True)
-class Backlog:
-    """Slots that passed while the daemon was not running: some to post late, the rest to record as missed."""
-
-    late: list[Slot] = field(default_factory=list)
-    missed: list[tuple[Slot, str]] = field(default_factory=list)
-
-
-def find_backlog(project: Project, ledger: Ledger, now: dt.datetime) -> Backlog:
-    """Per channel, the slots between its last recorded slot and now.
-
-    Within the catch-up window only the most recent one is posted (several late posts in a row would
-    flood the Page); every other slot is recorded as missed with the reason, never dropped silently.
-    A channel with no row at all has never run, so it has no backlog.
-    """
-    catch_up = project.config.posting.catch_up
-    backlog = Backlog()
-    for channel in project.config.enabled_channels:
-        last = ledger.last_slot(channel.name)
-        if last is None:
-            continue
-        start = max(last + ONE_SECOND, now - LOOKBACK)
-        slots = plan(project.config, project.slogans, start, now, history_of(ledger, [channel.name]), [channel.name])
-        recent = [s for s in slots if now - s.utc <= catch_up]
-        for slot in slots:
-            if recent and slot is recent[-1]:
-                backlog.late.append(slot)
-            elif slot in recent:
-                backlog.missed.append((slot, "trễ do máy chủ không chạy; chỉ đăng bù lượt gần nhất"))
-            else:
-                backlog.missed.append((slot, f"máy chủ không chạy lúc đó; quá {_duration(catch_up)} nên không đăng bù"))
-    return backlog
-
-
-def describe_schedule(schedule: Schedule) -> str:
-    if schedule.times:
-        return "hằng ngày lúc " + ", ".join(f"{t:%H:%M}" for t in schedule.times)
-    if schedule.cron:
-        return f'theo cron "{schedule.cron}"'
-    assert schedule.interval is not None
-    return f"cứ mỗi {_duration(schedule.interval)}"
-
-
-def _duration(delta: dt.timedelta) -> str:
-    seconds = int(delta.total_seconds())
-    for unit, size in (("ngày", 86400), ("giờ", 3600), ("phút", 60)):
-        if seconds % size == 0 and seconds >= size:
-            return f"{seconds // size} {unit}"
-    return f"{seconds} giây"
-
-
-def _when(moment: dt.datetime, config: Config) -> str:
-    return f"{moment.astimezone(config.timezone):%d/%m/%Y %H:%M:%S}"
 
 
 @dataclass
@@ -211,10 +129,10 @@ class Daemon:
         self._started_at = self.now()
         self._adopt(self.project)
         with self._ledger() as ledger:
-            self._resume_paused(ledger)
+            resume_after_restart(ledger, [c.name for c in self.project.config.enabled_channels], self.now())
             self._recover(ledger)
-            upcoming = self._announce(ledger)
-        self._prerender(upcoming)
+            upcoming = announce_start(self.project, ledger, self.now())
+        draw_first_cards(self._cards(), self.project.config, upcoming, self.now())
         return upcoming
 
     def stop(self, *_: Any) -> None:
@@ -248,8 +166,9 @@ class Daemon:
     def _adopt(self, project: Project) -> None:
         """Make `project` the one in use: its channels, the secrets to scrub from logs, the files to watch."""
         self._project = project
-        context = ChannelContext(ZaloLedgerStore(project.config.database), self.now)
-        self._channels = {c.name: build_channel(c, context) for c in project.config.enabled_channels}
+        self._channels = build_channels(
+            project.config.enabled_channels, ZaloLedgerStore(project.config.database), self.now
+        )
         redact_secrets(project.config.secrets())
         self._alerter = Alerter(project.config.email, project.config.secrets())
         self._watched = {path: _signature(path) for path in (self.config_path, project.config.slogans_path)}
@@ -263,24 +182,19 @@ class Daemon:
         finally:
             ledger.close()
 
+    def _cards(self) -> CardStore:
+        return CardStore(card_directory(self.project.config.database))
+
     def _publisher(self, ledger: Ledger) -> Publisher:
         return Publisher(
             config=self.project.config,
             slogans=self.project.slogans,
             ledger=ledger,
             channels=self._channels,
-            cards=CardStore(card_directory(self.project.config.database)),
+            cards=self._cards(),
             clock=self.now,
             alerter=self._alerter,
         )
-
-    def _resume_paused(self, ledger: Ledger) -> None:
-        """A restart is how an officer says "I renewed the token": try again (a bad token pauses it again)."""
-        for channel in self.project.config.enabled_channels:
-            state = ledger.channel_state(channel.name)
-            if state is not None and state.state == "paused" and state.paused_until is None:
-                log.warning("kênh %s: bỏ tạm dừng khi khởi động lại (lý do trước đó: %s)", channel.name, state.reason)
-                ledger.set_channel_state(channel.name, "active", None, self.now())
 
     def _recover(self, ledger: Ledger) -> None:
         publisher = self._publisher(ledger)
@@ -288,65 +202,7 @@ class Daemon:
         # Everything before this instant is settled here; the first timers start from it, so a slot that
         # falls due while the late posts below are being made is neither skipped nor posted twice.
         self._settled_until = self.now()
-        backlog = find_backlog(self.project, ledger, self._settled_until)
-        for slot, reason in backlog.missed:
-            log.warning("kênh %s, lượt %s: bỏ lỡ (%s)", slot.channel, _when(slot.at, self.project.config), reason)
-            ledger.mark_missed(slot.channel, slot.at, slot.slogan_id, reason, self.now())
-        for late in backlog.late:
-            fresh = slot_at(self.project, ledger, late.channel, late.at) or late
-            log.info("kênh %s: đăng bù lượt %s", late.channel, _when(late.at, self.project.config))
-            publisher.publish(fresh)
-
-    def _announce(self, ledger: Ledger) -> list[Slot]:
-        config, plan_info = self.project.config, self.project.slogans.plan
-        log.info(
-            "danvan %s: cấu hình %s, cơ sở dữ liệu %s, múi giờ %s",
-            "bắt đầu",
-            config.path,
-            config.database,
-            config.timezone.key,
-        )
-        for channel in config.enabled_channels:
-            log.info("kênh %s (%s): %s", channel.name, channel.type, describe_schedule(channel.schedule))
-        if not config.enabled_channels:
-            log.warning("không có kênh nào đang bật; không có gì để đăng")
-        now = self.now()
-        upcoming = [s for c in config.enabled_channels if (s := next_slot(self.project, ledger, c.name, now))]
-        upcoming.sort(key=lambda s: s.utc)
-        if config.posting.plan_period_only and not plan_info.contains(now.date()):
-            self._announce_period(now)
-        for slot in upcoming[:10]:
-            log.info("sắp đăng: %s  %s  %s  %s", _when(slot.at, config), slot.channel, slot.slogan_id, slot.text)
-        return upcoming
-
-    def _announce_period(self, now: dt.datetime) -> None:
-        plan_info = self.project.slogans.plan
-        period = f"{plan_info.start:%d/%m/%Y} - {plan_info.end:%d/%m/%Y}"
-        if now.date() < plan_info.start:
-            log.warning("chưa đến thời gian kế hoạch (%s): chờ đến %s mới đăng", period, f"{plan_info.start:%d/%m/%Y}")
-        else:
-            log.warning(
-                "kế hoạch %s đã kết thúc (%s): không còn lượt đăng nào; đặt posting.plan_period_only: false "
-                "trong tệp cấu hình nếu muốn tiếp tục đăng. Chương trình vẫn chạy và chờ.",
-                plan_info.id,
-                period,
-            )
-
-    def _prerender(self, upcoming: list[Slot]) -> None:
-        """Draw the next cards now, so a design that cannot render fails at start and not at post time."""
-        config = self.project.config
-        horizon = self.now() + PRERENDER_AHEAD
-        store = CardStore(card_directory(config.database))
-        for slot in upcoming:
-            channel = config.channel(slot.channel)
-            if channel is None or (slot.utc > horizon and slot is not upcoming[0]):
-                continue
-            try:
-                store.get(slot.text, channel.card)
-            except CardError as exc:
-                raise DanvanError(
-                    f"không vẽ được thẻ khẩu hiệu '{slot.slogan_id}' cho kênh '{slot.channel}': {exc}"
-                ) from exc
+        settle_backlog(self.project, ledger, publisher, self._settled_until)
 
     # --- serving ------------------------------------------------------------------------------
 
@@ -425,20 +281,9 @@ class Daemon:
             id=f"slot:{channel.name}:{slot.at.isoformat()}",
             replace_existing=True,
         )
-        log.debug("kênh %s: lượt tiếp theo %s", channel.name, _when(slot.at, self.project.config))
+        log.debug("kênh %s: lượt tiếp theo %s", channel.name, when_text(slot.at, self.project.config))
         self._beat(ledger)
-        self._draw_ahead(channel, slot)
-
-    def _draw_ahead(self, channel: ChannelConfig, slot: Slot) -> None:
-        """Draw the next slot's card now (a no-op when it is on disk), so the slot itself only posts."""
-        if slot.utc - self.now() > PRERENDER_AHEAD:
-            return
-        try:
-            CardStore(card_directory(self.project.config.database)).get(slot.text, channel.card)
-        except CardError as exc:
-            log.error(
-                "kênh %s: không vẽ được thẻ cho lượt %s: %s", channel.name, _when(slot.at, self.project.config), exc
-            )
+        draw_ahead(self._cards(), self.project.config, channel, slot, self.now())
 
     def _fire(self, channel_name: str, slot_iso: str) -> None:
         """The job: post this slot (the slogan chosen now, from the current history) then schedule the next."""
@@ -454,10 +299,10 @@ class Daemon:
                         with self._gate(config):
                             self._publisher(ledger).publish(slot)
                 except DanvanError as exc:
-                    log.error("kênh %s, lượt %s: %s", channel_name, _when(at, self.project.config), exc)
+                    log.error("kênh %s, lượt %s: %s", channel_name, when_text(at, self.project.config), exc)
                 except Exception:  # one bad slot must not stop the channel's later slots
                     log.exception(
-                        "kênh %s, lượt %s: lỗi không lường trước", channel_name, _when(at, self.project.config)
+                        "kênh %s, lượt %s: lỗi không lường trước", channel_name, when_text(at, self.project.config)
                     )
                 finally:
                     channel = self.project.config.channel(channel_name)
@@ -519,23 +364,11 @@ class Daemon:
         with self._tracking():
             for name, channel in self._channels.items():
                 try:
-                    self._chores_of(name, channel)
+                    do_platform_chores(name, channel, self.project.config.database, self.now)
                 except DanvanError as exc:
                     log.warning("kênh %s: %s", name, exc)
                 except Exception:
                     log.exception("kênh %s: lỗi không lường trước", name)
-
-    def _chores_of(self, name: str, channel: Channel) -> None:
-        send = getattr(channel, "send_due_broadcasts", None)
-        if send is not None and send():
-            log.info("kênh %s: đã gửi broadcast dời từ tối hôm trước", name)
-        followers = getattr(channel, "followers", None)
-        if followers is None:
-            return
-        with self._ledger() as ledger:
-            last = ledger.last_followers_at(name)
-            if last is None or self.now() - last >= dt.timedelta(days=1):
-                ledger.add_followers(name, self.now(), followers())
 
     def _on_missed(self, event: Any) -> None:
         """APScheduler skipped a run (the machine slept past the catch-up window): record it and go on.
@@ -547,15 +380,8 @@ class Daemon:
         at: dt.datetime = event.scheduled_run_time
         channel = self.project.config.channel(channel_name)
         now, grace = self.now(), self.project.config.posting.catch_up
-        resume = at
         with self._ledger() as ledger:
-            history = history_of(ledger, [channel_name])
-            for slot in plan(self.project.config, self.project.slogans, at, now - grace, history, [channel_name]):
-                if ledger.get(channel_name, slot.at) is None:
-                    ledger.mark_missed(
-                        channel_name, slot.at, slot.slogan_id, "quá giờ đăng (máy chủ bận hoặc ngủ)", now
-                    )
-                resume = slot.at + ONE_SECOND
+            resume = record_overdue(self.project, ledger, channel_name, at, now)
             if channel is not None:
                 self._schedule_next(channel, ledger, max(resume, now - grace))
 
@@ -573,37 +399,3 @@ class Daemon:
     def _wait_for_in_flight(self) -> None:
         with self._idle:
             self._idle.wait_for(lambda: self._in_flight == 0)
-
-
-def reach_readers(channels: dict[str, Channel]) -> dict[str, ReachReader]:
-    """The channels that can report reach (the outbox cannot)."""
-    return {name: channel for name, channel in channels.items() if isinstance(channel, ReachReader)}
-
-
-def read_reach_now(project: Project, clock: Clock = system_clock) -> list[ReadResult]:
-    """`danvan reach`: read every post that is due a reading, and every post never read."""
-    config = project.config
-    context = ChannelContext(ZaloLedgerStore(config.database), clock)
-    channels = {c.name: build_channel(c, context) for c in config.enabled_channels}
-    with Ledger.open(config.database) as ledger:
-        now = clock().astimezone(config.timezone)
-        return read_due(ledger, reach_readers(channels), config.reach, now, include_unread=True)
-
-
-def post_once(project: Project, channel_name: str, slogan_id: str | None, clock: Clock = system_clock) -> LedgerPost:
-    """`danvan post`: the daemon's path for one slot now, the ledger included."""
-    config = project.config
-    channel = config.channel(channel_name)
-    if channel is None:
-        names = ", ".join(c.name for c in config.channels)
-        raise DanvanError(f"không có kênh '{channel_name}' trong tệp cấu hình (các kênh: {names})")
-    with Ledger.open(config.database) as ledger:
-        publisher = Publisher(
-            config=config,
-            slogans=project.slogans,
-            ledger=ledger,
-            channels={channel.name: build_channel(channel, ChannelContext(ZaloLedgerStore(config.database), clock))},
-            cards=CardStore(card_directory(config.database)),
-            clock=lambda: clock().astimezone(config.timezone),
-        )
-        return post_now(publisher, channel.name, slogan_id)

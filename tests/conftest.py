@@ -1,9 +1,17 @@
 from __future__ import annotations
 
+import datetime as dt
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+
+from scheduler.ledger import Ledger
+from tests.emulators.graph import GraphEmulator
+from tests.emulators.zalo import ZaloEmulator
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -49,3 +57,84 @@ def project_dir(tmp_path: Path) -> Path:
     (tmp_path / "slogans.yaml").write_text(MINIMAL_SLOGANS, encoding="utf-8")
     (tmp_path / "config.yaml").write_text(MINIMAL_CONFIG, encoding="utf-8")
     return tmp_path
+
+
+# --- the clock -----------------------------------------------------------------------------------
+
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+CLOCK_START = dt.datetime(2021, 10, 15, 8, 0, 5, tzinfo=VIETNAM)  # five seconds into a morning slot
+
+
+class FakeClock:
+    """The time the code under test sees, moved by the test: `clock()` for our code, `clock.seconds` for emulators."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def seconds(self) -> float:
+        return self.now.timestamp()
+
+    def advance(self, seconds: float) -> None:
+        self.now += dt.timedelta(seconds=seconds)
+
+    def set_seconds(self, epoch: float) -> None:
+        self.now = dt.datetime.fromtimestamp(epoch, self.now.tzinfo)
+
+    def set_local(self, hour: int, minute: int = 0) -> None:
+        """The same Vietnamese day, at hour:minute."""
+        self.now = self.now.astimezone(VIETNAM).replace(hour=hour, minute=minute, second=0, microsecond=0)
+
+
+@pytest.fixture
+def clock_start() -> dt.datetime:
+    """When the clock starts; a test module overrides this fixture to start elsewhere."""
+    return CLOCK_START
+
+
+@pytest.fixture
+def clock(clock_start: dt.datetime) -> FakeClock:
+    return FakeClock(clock_start)
+
+
+# --- the emulators (real HTTP servers on a free loopback port) -----------------------------------
+
+
+@pytest.fixture
+def graph_options() -> dict[str, Any]:
+    """Extra GraphEmulator arguments; a test module overrides this fixture (a `clock` here wins over the fake one)."""
+    return {}
+
+
+@pytest.fixture
+def graph(clock: FakeClock, graph_options: dict[str, Any]) -> Iterator[GraphEmulator]:
+    with GraphEmulator(**{"clock": clock.seconds, **graph_options}) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def zalo_options() -> dict[str, Any]:
+    """Extra ZaloEmulator arguments; a test module overrides this fixture."""
+    return {}
+
+
+@pytest.fixture
+def zalo(clock: FakeClock, zalo_options: dict[str, Any]) -> Iterator[ZaloEmulator]:
+    with ZaloEmulator(**{"clock": clock.seconds, **zalo_options}) as emulator:
+        yield emulator
+
+
+# --- the database --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "data" / "danvan.db"
+
+
+@pytest.fixture
+def ledger(db_path: Path) -> Iterator[Ledger]:
+    with Ledger.open(db_path) as opened:
+        yield opened

@@ -291,11 +291,16 @@ class RequestLog(list[RecordedRequest]):
 
 
 @pytest.fixture
-def graph(monkeypatch: pytest.MonkeyPatch) -> Iterator[GraphEmulator]:
-    with GraphEmulator() as emulator:
-        emulator.requests = RequestLog()
-        monkeypatch.setenv("FB_PAGE_TOKEN", emulator.token)  # for `danvan log` run in this process
-        yield emulator
+def graph_options() -> dict[str, Any]:
+    return {"clock": time.time}  # the daemons under test run in child processes on the real clock
+
+
+@pytest.fixture
+def graph(graph: GraphEmulator, monkeypatch: pytest.MonkeyPatch) -> GraphEmulator:
+    """The Graph emulator of conftest, with a request log child processes can share."""
+    graph.requests = RequestLog()
+    monkeypatch.setenv("FB_PAGE_TOKEN", graph.token)  # for `danvan log` run in this process
+    return graph
 
 
 def facebook_channel(graph: GraphEmulator, interval: str) -> str:

@@ -16,8 +16,9 @@ import pytest
 from click.testing import CliRunner
 
 from scheduler.cli import cli
-from scheduler.daemon import Daemon, find_backlog
+from scheduler.daemon import Daemon
 from scheduler.ledger import Ledger
+from scheduler.posting.timeline import find_backlog
 from scheduler.project import load_project
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -197,6 +198,7 @@ def test_a_second_daemon_on_the_same_database_refuses_to_start(service: Service,
 def test_the_next_slots_card_is_drawn_ahead_of_its_slot(project_dir: Path) -> None:
     from scheduler.cards.store import CardStore, card_directory
     from scheduler.posting.planner import Slot
+    from scheduler.posting.prerender import draw_ahead
 
     config_path = write_config(project_dir, '{times: ["08:00", "19:30"]}')
     daemon = Daemon(config_path, clock=lambda: at(15, 7))
@@ -210,5 +212,5 @@ def test_the_next_slots_card_is_drawn_ahead_of_its_slot(project_dir: Path) -> No
         slot = Slot(at(15, 0) + dt.timedelta(hours=hour), "outbox", slogan.id, slogan.text)
         for path in store.directory.glob("*"):
             path.unlink()
-        daemon._draw_ahead(channel, slot)
+        draw_ahead(store, project.config, channel, slot, daemon.now())
         assert store.path_for(slogan.text, channel.card).exists() is drawn

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -39,9 +39,13 @@ CAPTION = "Dân vận khéo thì việc gì cũng thành công!\n\n#ThangDanVan"
 
 
 @pytest.fixture
-def graph() -> Iterator[GraphEmulator]:
-    with GraphEmulator(app_secret="app-secret-for-tests", clock=lambda: SLOT.timestamp() + 5) as emulator:
-        yield emulator
+def clock_start() -> dt.datetime:
+    return SLOT + dt.timedelta(seconds=5)
+
+
+@pytest.fixture
+def graph_options() -> dict[str, Any]:
+    return {"app_secret": "app-secret-for-tests"}
 
 
 class Sleeps(list[float]):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import re
@@ -14,6 +15,7 @@ import pytest
 import requests
 from PIL import Image
 
+from tests.conftest import FakeClock
 from tests.emulators.graph import (
     GraphEmulator,
     connection_reset,
@@ -30,14 +32,6 @@ V = "v25.0"
 NOW = 1_634_259_605.0  # 2021-10-15T01:00:05+0000
 
 
-class Clock:
-    def __init__(self, now: float = NOW) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def image_bytes(fmt: str = "PNG", size: tuple[int, int] = (8, 6)) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", size, (200, 16, 46)).save(buffer, format=fmt)
@@ -45,14 +39,14 @@ def image_bytes(fmt: str = "PNG", size: tuple[int, int] = (8, 6)) -> bytes:
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock_start() -> dt.datetime:
+    return dt.datetime.fromtimestamp(NOW, dt.UTC)
 
 
 @pytest.fixture
-def fb(clock: Clock) -> Iterator[GraphEmulator]:
-    with GraphEmulator(clock=clock) as emulator:
-        yield emulator
+def fb(graph: GraphEmulator) -> GraphEmulator:
+    """The Graph emulator of conftest, under the short name these tests use."""
+    return graph
 
 
 @pytest.fixture
@@ -182,7 +176,7 @@ def test_publish_rejections_create_nothing(
     assert fb.posts == []
 
 
-def test_scheduling_window_and_publication(fb: GraphEmulator, http: requests.Session, clock: Clock) -> None:
+def test_scheduling_window_and_publication(fb: GraphEmulator, http: requests.Session, clock: FakeClock) -> None:
     def schedule(delta: float, published: str = "false") -> requests.Response:
         return publish(http, fb, "lịch", published=published, scheduled_publish_time=str(int(NOW + delta)))
 
@@ -202,7 +196,7 @@ def test_scheduling_window_and_publication(fb: GraphEmulator, http: requests.Ses
     assert {row["id"]: row["is_published"] for row in feed} == {p.post_id: False for p in fb.posts}
     assert len(get(http, fb, f"{fb.page_id}/scheduled_posts").json()["data"]) == 2
 
-    clock.now = NOW + 3601  # the first slot has come
+    clock.set_seconds(NOW + 3601)  # the first slot has come
     posts = get(http, fb, f"{fb.page_id}/posts").json()["data"]
     assert [row["id"] for row in posts] == [ok.json()["post_id"]]
 
@@ -231,8 +225,8 @@ def test_feed_post_with_attached_media(fb: GraphEmulator, http: requests.Session
     assert error_of(empty)["code"] == 100
 
 
-def test_wrong_page_and_missing_permission(clock: Clock, http: requests.Session) -> None:
-    with GraphEmulator(clock=clock, scopes=("pages_show_list",)) as fb:
+def test_wrong_page_and_missing_permission(clock: FakeClock, http: requests.Session) -> None:
+    with GraphEmulator(clock=clock.seconds, scopes=("pages_show_list",)) as fb:
         other = http.post(
             f"{fb.url}/{V}/424242/photos", headers=auth(fb), files={"source": ("a.png", image_bytes())}, timeout=5
         )
@@ -426,8 +420,8 @@ def test_batch_sub_request_reset_and_timeout_hit_the_whole_call(fb: GraphEmulato
 # ------------------------------------------------------------------------------------------------ tokens
 
 
-def test_appsecret_proof_required_when_app_secret_set(clock: Clock, http: requests.Session) -> None:
-    with GraphEmulator(clock=clock, app_secret="s3cret") as fb:
+def test_appsecret_proof_required_when_app_secret_set(clock: FakeClock, http: requests.Session) -> None:
+    with GraphEmulator(clock=clock.seconds, app_secret="s3cret") as fb:
         missing = get(http, fb, "me")
         assert error_of(missing)["code"] == 100 and error_of(missing)["type"] == "GraphMethodException"
         assert "appsecret_proof" in error_of(missing)["message"]
@@ -441,7 +435,9 @@ def test_appsecret_proof_required_when_app_secret_set(clock: Clock, http: reques
         assert form_proof.status_code == 200
 
 
-def test_missing_wrong_expired_and_invalidated_tokens(fb: GraphEmulator, http: requests.Session, clock: Clock) -> None:
+def test_missing_wrong_expired_and_invalidated_tokens(
+    fb: GraphEmulator, http: requests.Session, clock: FakeClock
+) -> None:
     for headers in ({}, {"Authorization": "OAuth nope"}):
         response = http.get(f"{fb.url}/{V}/me", headers=headers, timeout=5)
         error = error_of(response)
@@ -461,9 +457,9 @@ def test_missing_wrong_expired_and_invalidated_tokens(fb: GraphEmulator, http: r
     )
     assert by_app.json()["data"]["is_valid"] is False
 
-    with GraphEmulator(clock=clock, token_expires_at=int(NOW) + 60) as short:
+    with GraphEmulator(clock=clock.seconds, token_expires_at=int(NOW) + 60) as short:
         assert get(http, short, "me").status_code == 200
-        clock.now = NOW + 61
+        clock.set_seconds(NOW + 61)
         assert error_of(get(http, short, "me"))["error_subcode"] == 463
 
 
@@ -630,9 +626,9 @@ def test_parse_multipart_binary_and_quoting() -> None:
     assert files["raw"].data == b"\x01\x02" and files["raw"].filename is None
 
 
-def test_stop_joins_threads_even_with_keepalive_connections(clock: Clock) -> None:
+def test_stop_joins_threads_even_with_keepalive_connections(clock: FakeClock) -> None:
     before = threading.active_count()
-    fb = GraphEmulator(clock=clock).start()
+    fb = GraphEmulator(clock=clock.seconds).start()
     session = requests.Session()
     assert get(session, fb, "me").status_code == 200  # leaves a kept-alive connection open
     fb.stop()

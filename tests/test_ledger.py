@@ -5,7 +5,6 @@ import sqlite3
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -23,17 +22,6 @@ LATER = datetime(2021, 10, 15, 8, 1, 30, tzinfo=VN)
 
 def at(day: int, hour: int = 8, minute: int = 0) -> datetime:
     return datetime(2021, 10, day, hour, minute, tzinfo=VN)
-
-
-@pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "data" / "danvan.db"
-
-
-@pytest.fixture
-def ledger(db_path: Path) -> Iterator[Ledger]:
-    with Ledger.open(db_path) as opened:
-        yield opened
 
 
 def raw_db(path: Path) -> sqlite3.Connection:

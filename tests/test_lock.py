@@ -45,11 +45,6 @@ print("acquired")
 """
 
 
-@pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "data" / "danvan.db"
-
-
 @contextmanager
 def holder(db_path: Path) -> Iterator[subprocess.Popen[str]]:
     """A child process holding the lock; it has the lock once this yields."""

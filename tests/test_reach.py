@@ -9,10 +9,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from scheduler.cards.store import CardStore
 from scheduler.errors import ChannelError
 from scheduler.ledger import Ledger, Post
+from scheduler.posting.publisher import Publisher
 from scheduler.posting.reach import due_posts, is_due, read_due
+from scheduler.project import load_project
 from scheduler.project.models import ReachPolicy
+from tests.conftest import FakeClock
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 POSTED = dt.datetime(2021, 10, 15, 8, 0, tzinfo=TZ)
@@ -103,3 +107,32 @@ def test_a_token_error_while_reading_pauses_the_channel_and_stores_nothing(tmp_p
         assert state is not None and state.paused_at(now)
         assert ledger.readings(results[0].post.id) == []
         assert read_due(ledger, {"fanpage": Refusing()}, POLICY, now) == []  # paused: no call at all
+
+
+@pytest.mark.parametrize(
+    "after_pause",
+    [dt.timedelta(0), dt.timedelta(hours=5, minutes=59), dt.timedelta(hours=6), dt.timedelta(hours=7)],
+)
+def test_reach_skips_a_channel_in_policy_cool_down_exactly_when_the_publisher_would(
+    project_dir: Path, ledger: Ledger, after_pause: dt.timedelta
+) -> None:
+    project = load_project(project_dir / "config.yaml", {})
+    clock = FakeClock(POSTED)
+    publisher = Publisher(
+        config=project.config,
+        slogans=project.slogans,
+        ledger=ledger,
+        channels={},
+        cards=CardStore(project_dir / "cards"),
+        clock=clock,
+    )
+    posted(ledger, POSTED - dt.timedelta(hours=2), "1_1")
+    publisher.pause("fanpage", ChannelError("Trang bị chặn vì chính sách", "policy", retry_after=6 * 3600))
+    clock.advance(after_pause.total_seconds())
+    reader = Reader({"1_1": Values({"reach": 5}, {})})
+
+    read_due(ledger, {"fanpage": reader}, POLICY, clock(), include_unread=True)
+
+    publisher_would_post = publisher.pause_reason("fanpage") is None
+    assert bool(reader.asked) is publisher_would_post
+    assert publisher_would_post is (after_pause >= dt.timedelta(hours=6))

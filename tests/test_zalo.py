@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -24,6 +25,7 @@ from scheduler.posting.publisher import Publisher
 from scheduler.project import load_project
 from scheduler.project.cardstyle import CardStyle
 from scheduler.project.models import Secret, ZaloSettings
+from tests.conftest import FakeClock
 from tests.emulators.zalo import Fault, StaticServer, ZaloEmulator
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -31,26 +33,14 @@ NOON = dt.datetime(2021, 10, 15, 12, 0, tzinfo=TZ)
 TEXT = "Nhiệt liệt chào mừng kỷ niệm 91 năm Ngày truyền thống công tác Dân vận của Đảng (15/10/1930 - 15/10/2021)!"
 
 
-class Clock:
-    def __init__(self, now: dt.datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def seconds(self) -> float:
-        return self.now.timestamp()
+@pytest.fixture
+def clock_start() -> dt.datetime:
+    return NOON
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock(NOON)
-
-
-@pytest.fixture
-def zalo(clock: Clock) -> Iterator[ZaloEmulator]:
-    with ZaloEmulator(processing_polls=2, clock=clock.seconds) as emulator:
-        yield emulator
+def zalo_options() -> dict[str, Any]:
+    return {"processing_polls": 2}
 
 
 @pytest.fixture
@@ -80,7 +70,7 @@ def channel_for(
     zalo: ZaloEmulator,
     static: StaticServer,
     tmp_path: Path,
-    clock: Clock,
+    clock: FakeClock,
     store: ZaloStore | None = None,
     **extra: object,
 ) -> ZaloChannel:
@@ -102,7 +92,7 @@ def outgoing(tmp_path: Path, slot: dt.datetime = NOON, text: str = TEXT) -> Outg
 
 
 def test_publish_creates_a_visible_article_with_the_hosted_card(
-    zalo: ZaloEmulator, static: StaticServer, tmp_path: Path, clock: Clock
+    zalo: ZaloEmulator, static: StaticServer, tmp_path: Path, clock: FakeClock
 ) -> None:
     post = outgoing(tmp_path)
     published = channel_for(zalo, static, tmp_path, clock).publish(post)
@@ -118,7 +108,7 @@ def test_publish_creates_a_visible_article_with_the_hosted_card(
 
 
 def test_tokens_travel_in_the_header_and_are_sealed_in_the_database(
-    zalo: ZaloEmulator, static: StaticServer, tmp_path: Path, clock: Clock
+    zalo: ZaloEmulator, static: StaticServer, tmp_path: Path, clock: FakeClock
 ) -> None:
     channel_for(zalo, static, tmp_path, clock).publish(outgoing(tmp_path))
     api_calls = [r for r in zalo.requests if r.path.startswith("/v2.0/")]
@@ -131,7 +121,7 @@ def test_tokens_travel_in_the_header_and_are_sealed_in_the_database(
 
 
 def test_the_access_token_is_reused_until_refused_then_refreshed_once_and_the_call_retried(
-    zalo: ZaloEmulator, static: StaticServer, tmp_path: Path, clock: Clock
+    zalo: ZaloEmulator, static: StaticServer, tmp_path: Path, clock: FakeClock
 ) -> None:
     channel = channel_for(zalo, static, tmp_path, clock)
     channel.publish(outgoing(tmp_path))
@@ -145,7 +135,7 @@ def test_the_access_token_is_reused_until_refused_then_refreshed_once_and_the_ca
 
 
 def test_an_expired_access_token_is_refreshed_before_use(
-    zalo: ZaloEmulator, static: StaticServer, tmp_path: Path, clock: Clock
+    zalo: ZaloEmulator, static: StaticServer, tmp_path: Path, clock: FakeClock
 ) -> None:
     channel = channel_for(zalo, static, tmp_path, clock)
     channel.followers()
@@ -158,7 +148,7 @@ def test_an_expired_access_token_is_refreshed_before_use(
 
 
 def test_only_one_refresh_runs_even_when_channels_in_two_processes_ask_together(
-    zalo: ZaloEmulator, static: StaticServer, tmp_path: Path, clock: Clock
+    zalo: ZaloEmulator, static: StaticServer, tmp_path: Path, clock: FakeClock
 ) -> None:
     zalo.latency = 0.05
     channels = [channel_for(zalo, static, tmp_path, clock) for _ in range(4)]  # separate keepers, one database
@@ -181,7 +171,7 @@ def test_only_one_refresh_runs_even_when_channels_in_two_processes_ask_together(
 
 
 def test_a_refused_refresh_token_asks_for_a_new_consent(
-    zalo: ZaloEmulator, static: StaticServer, tmp_path: Path, clock: Clock
+    zalo: ZaloEmulator, static: StaticServer, tmp_path: Path, clock: FakeClock
 ) -> None:
     zalo.refresh_tokens.clear()
     with pytest.raises(ChannelError) as raised:
@@ -192,7 +182,7 @@ def test_a_refused_refresh_token_asks_for_a_new_consent(
 
 
 def test_an_empty_answer_to_a_spent_refresh_token_is_explained(
-    zalo: ZaloEmulator, static: StaticServer, tmp_path: Path, clock: Clock
+    zalo: ZaloEmulator, static: StaticServer, tmp_path: Path, clock: FakeClock
 ) -> None:
     zalo.fail_next(Fault.empty_body(), times=3, path="/v4/oa/access_token")
     with pytest.raises(ChannelError) as raised:
@@ -201,7 +191,7 @@ def test_an_empty_answer_to_a_spent_refresh_token_is_explained(
 
 
 def test_a_reply_without_a_new_refresh_token_keeps_the_old_one(
-    zalo: ZaloEmulator, static: StaticServer, tmp_path: Path, clock: Clock
+    zalo: ZaloEmulator, static: StaticServer, tmp_path: Path, clock: FakeClock
 ) -> None:
     zalo.fail_next(Fault.omit_refresh_token(), path="/v4/oa/access_token")
     channel = channel_for(zalo, static, tmp_path, clock)
@@ -213,7 +203,7 @@ def test_a_reply_without_a_new_refresh_token_keeps_the_old_one(
 
 
 def test_a_failed_create_that_made_nothing_is_retried_once(
-    zalo: ZaloEmulator, static: StaticServer, tmp_path: Path, clock: Clock
+    zalo: ZaloEmulator, static: StaticServer, tmp_path: Path, clock: FakeClock
 ) -> None:
     zalo.fail_next(Fault.http_status(502), path="/v2.0/article/create")
     channel_for(zalo, static, tmp_path, clock).publish(outgoing(tmp_path))
@@ -224,7 +214,7 @@ def test_a_failed_create_that_made_nothing_is_retried_once(
 
 @pytest.mark.parametrize("code", [-211, -223, -224, -221])
 def test_refusals_are_explained_in_vietnamese_and_not_retried(
-    zalo: ZaloEmulator, static: StaticServer, tmp_path: Path, clock: Clock, code: int
+    zalo: ZaloEmulator, static: StaticServer, tmp_path: Path, clock: FakeClock, code: int
 ) -> None:
     zalo.fail_next(Fault.error(code), path="/v2.0/article/create")
     with pytest.raises(ChannelError) as raised:
@@ -234,7 +224,7 @@ def test_refusals_are_explained_in_vietnamese_and_not_retried(
 
 
 def test_a_night_broadcast_waits_for_the_morning(
-    zalo: ZaloEmulator, static: StaticServer, tmp_path: Path, clock: Clock
+    zalo: ZaloEmulator, static: StaticServer, tmp_path: Path, clock: FakeClock
 ) -> None:
     clock.now = dt.datetime(2021, 10, 15, 23, 0, tzinfo=TZ)
     channel = channel_for(zalo, static, tmp_path, clock, broadcast=True)
@@ -252,7 +242,7 @@ def test_a_night_broadcast_waits_for_the_morning(
 
 
 def test_a_broadcast_quota_error_keeps_the_article_and_says_why(
-    zalo: ZaloEmulator, static: StaticServer, tmp_path: Path, clock: Clock
+    zalo: ZaloEmulator, static: StaticServer, tmp_path: Path, clock: FakeClock
 ) -> None:
     zalo.fail_next(Fault.error(-218), path="/v2.0/oa/message")
     published = channel_for(zalo, static, tmp_path, clock, broadcast=True).publish(outgoing(tmp_path))
@@ -261,7 +251,7 @@ def test_a_broadcast_quota_error_keeps_the_article_and_says_why(
 
 
 def test_reach_reads_views_and_shares_from_getslice_pages(
-    zalo: ZaloEmulator, static: StaticServer, tmp_path: Path, clock: Clock
+    zalo: ZaloEmulator, static: StaticServer, tmp_path: Path, clock: FakeClock
 ) -> None:
     zalo.processing_polls = 0
     channel = channel_for(zalo, static, tmp_path, clock)
@@ -279,7 +269,9 @@ def test_reach_reads_views_and_shares_from_getslice_pages(
     assert first.values["views"] == 100 and first.values["shares"] == 0 and first.values["reach"] == 100
 
 
-def test_online_check_reports_the_oa(zalo: ZaloEmulator, static: StaticServer, tmp_path: Path, clock: Clock) -> None:
+def test_online_check_reports_the_oa(
+    zalo: ZaloEmulator, static: StaticServer, tmp_path: Path, clock: FakeClock
+) -> None:
     findings = channel_for(zalo, static, tmp_path, clock).verify(NOON)
     assert [f.severity for f in findings] == ["ok"]
     zalo.verified = False
@@ -380,7 +372,7 @@ class MemoryStore:
 
 
 def test_a_channel_is_built_and_publishes_with_its_store_and_no_database(
-    zalo: ZaloEmulator, static: StaticServer, tmp_path: Path, clock: Clock
+    zalo: ZaloEmulator, static: StaticServer, tmp_path: Path, clock: FakeClock
 ) -> None:
     memory = MemoryStore(tmp_path / "zalo.lock")
     store: ZaloStore = memory  # the protocol is all the channel asks for
@@ -415,7 +407,7 @@ class RivalWriterStore(ZaloLedgerStore):
 
 
 def test_a_locked_database_while_recording_the_outcome_does_not_leave_the_slot_sending(
-    project_dir: Path, zalo: ZaloEmulator, static: StaticServer, tmp_path: Path, clock: Clock
+    project_dir: Path, zalo: ZaloEmulator, static: StaticServer, tmp_path: Path, clock: FakeClock
 ) -> None:
     config = project_dir / "config.yaml"
     config.write_text(

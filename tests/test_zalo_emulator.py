@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
+from tests.conftest import FakeClock
 from tests.emulators.zalo import (
     MAX_IMAGE_BYTES,
     OAUTH_INVALID_APP_ID,
@@ -32,34 +33,20 @@ from tests.emulators.zalo import (
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 200 + b"\xff\xd9"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 120
-DAYTIME = datetime(2025, 10, 1, 10, 0, tzinfo=VIETNAM).timestamp()
+DAYTIME = datetime(2025, 10, 1, 10, 0, tzinfo=VIETNAM)
 TIMEOUT = 5
 
 
-class FakeClock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-    def set_local(self, hour: int, minute: int = 0) -> None:
-        self.now = datetime(2025, 10, 1, hour, minute, tzinfo=VIETNAM).timestamp()
+@pytest.fixture
+def clock_start() -> datetime:
+    return DAYTIME
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(DAYTIME)
-
-
-@pytest.fixture
-def zalo(clock: FakeClock) -> Iterator[ZaloEmulator]:
-    with ZaloEmulator(clock=clock, processing_polls=1) as emulator:
-        yield emulator
-    assert emulator.server_errors == []
+def zalo(zalo: ZaloEmulator) -> Iterator[ZaloEmulator]:
+    """The Zalo emulator of conftest, which must have answered every request without a server error."""
+    yield zalo
+    assert zalo.server_errors == []
 
 
 @pytest.fixture
@@ -220,7 +207,7 @@ def test_authorization_code_with_pkce_s256(zalo: ZaloEmulator, clock: FakeClock)
 
 def test_consent_link_redirects_to_the_console_callback(clock: FakeClock) -> None:
     callback = "https://danvan.example/zalo/callback"
-    with ZaloEmulator(clock=clock, redirect_uri=callback) as zalo:
+    with ZaloEmulator(clock=clock.seconds, redirect_uri=callback) as zalo:
         verifier = secrets.token_urlsafe(48)
         params = {"app_id": zalo.app_id, "redirect_uri": callback, "code_challenge": pkce_challenge(verifier)}
         consent = requests.get(
@@ -286,7 +273,7 @@ def test_access_token_only_accepted_in_the_header(zalo: ZaloEmulator) -> None:
 
 
 def test_appsecret_proof(clock: FakeClock) -> None:
-    with ZaloEmulator(clock=clock, require_appsecret_proof=True) as zalo:
+    with ZaloEmulator(clock=clock.seconds, require_appsecret_proof=True) as zalo:
         token = access_token(zalo)
         missing = oa_get(zalo, "/v2.0/oa/getoa", token).json()
         assert missing["error"] == -242
@@ -297,7 +284,7 @@ def test_appsecret_proof(clock: FakeClock) -> None:
             f"{zalo.url}/v2.0/oa/getoa", headers={"access_token": token, "appsecret_proof": proof}, timeout=TIMEOUT
         )
         assert good.json()["error"] == 0
-    with ZaloEmulator(clock=clock) as optional:
+    with ZaloEmulator(clock=clock.seconds) as optional:
         token = access_token(optional)
         assert oa_get(optional, "/v2.0/oa/getoa", token).json()["error"] == 0
         bad = requests.get(
@@ -365,7 +352,7 @@ def test_article_create_fetches_images_and_polls_until_processed(
     detail = oa_get(zalo, "/v2.0/article/getdetail", token, id=stored.id).json()["data"]
     assert detail["title"] == payload["title"] and detail["status"] == "show"
     assert detail["cover"]["photo_url"] == cover
-    assert detail["create_date"] == int(clock.now * 1000)
+    assert detail["create_date"] == int(clock.seconds() * 1000)
 
 
 def test_article_defaults_to_hidden(zalo: ZaloEmulator, static: StaticServer) -> None:
@@ -490,7 +477,7 @@ def test_getslice_lists_newest_first_with_counters(zalo: ZaloEmulator, static: S
         "link_view",
     } <= set(item)
     assert (item["total_view"], item["total_share"]) == (321, 12)
-    assert item["create_date"] == int((DAYTIME + 60) * 1000)
+    assert item["create_date"] == int((DAYTIME.timestamp() + 60) * 1000)
     assert item["thumb"] == static.url_for("card.jpg")
     second_page = oa_get(zalo, "/v2.0/article/getslice", token, offset=2, limit=2).json()["data"]
     assert [m["id"] for m in second_page["medias"]] == [ids[0]]
@@ -622,7 +609,7 @@ def test_refresh_without_new_refresh_token_keeps_the_old_one(zalo: ZaloEmulator)
 
 
 def test_rate_limit_headers_and_minute_window(clock: FakeClock) -> None:
-    with ZaloEmulator(clock=clock, rate_limit=2) as zalo:
+    with ZaloEmulator(clock=clock.seconds, rate_limit=2) as zalo:
         token = access_token(zalo)
         first = oa_get(zalo, "/v2.0/oa/getoa", token)
         assert (first.headers["X-RateLimit-Limit"], first.headers["X-RateLimit-Remain"]) == ("2", "1")
@@ -648,7 +635,7 @@ def test_static_server_content_types(static: StaticServer) -> None:
 
 
 def test_stop_closes_the_port(clock: FakeClock) -> None:
-    zalo = ZaloEmulator(clock=clock).start()
+    zalo = ZaloEmulator(clock=clock.seconds).start()
     session = requests.Session()
     assert session.post(f"{zalo.url}/v2.0/oa/getoa", timeout=TIMEOUT).status_code == 404  # keep-alive connection
     zalo.stop()

@@ -8,11 +8,12 @@ publisher can decide, in one place, what a failure means for the slot.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from scheduler.project.models import ChannelConfig, FacebookSettings, OutboxSettings, ZaloSettings
+from scheduler.errors import DanvanError
+from scheduler.project.models import ChannelConfig, Config, FacebookSettings, OutboxSettings, ZaloSettings
 
 if TYPE_CHECKING:  # the zalo package imports this module; at run time the annotation stays a string
     from scheduler.channels.zalo.store import ZaloStore
@@ -118,3 +119,29 @@ def build_channel(config: ChannelConfig, context: ChannelContext | None = None) 
             f"kênh '{config.name}': loại '{config.type}' chưa được hỗ trợ trong phiên bản này", "permanent"
         )
     return factory(config, context)
+
+
+def build_channels(
+    configs: Iterable[ChannelConfig], zalo_store: ZaloStore, clock: Callable[[], dt.datetime] | None = None
+) -> dict[str, Channel]:
+    """The channels to talk to, by name: what the daemon, `danvan post`, `danvan reach` and `check --online` use."""
+    context = ChannelContext(zalo_store) if clock is None else ChannelContext(zalo_store, clock)
+    return {config.name: build_channel(config, context) for config in configs}
+
+
+class UnknownChannelError(DanvanError):
+    """A channel name given by a person (or a caller) that the config file does not define."""
+
+
+def unknown_channels(config: Config, names: Sequence[str]) -> UnknownChannelError:
+    listed = ", ".join(f"'{name}'" for name in names)
+    known = ", ".join(c.name for c in config.channels)
+    return UnknownChannelError(f"không có kênh {listed} trong tệp cấu hình {config.path} (các kênh: {known})")
+
+
+def require_channel(config: Config, name: str) -> ChannelConfig:
+    """The channel called `name`; a mistyped name is an error, never "nothing to do"."""
+    channel = config.channel(name)
+    if channel is None:
+        raise unknown_channels(config, [name])
+    return channel

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from scheduler.errors import DanvanError
+from scheduler.channels import unknown_channels
 from scheduler.project.cron import crontab_trigger
 from scheduler.project.models import ChannelConfig, Config, PostingPolicy, Schedule
 from scheduler.project.slogans import Plan, Slogan, SloganFile
@@ -282,8 +282,7 @@ def _selected_channels(config: Config, names: Sequence[str] | None) -> tuple[Cha
     unknown = [name for name in dict.fromkeys(names) if name not in known]
     if unknown:
         # Silently planning nothing for a mistyped name would look like "nothing to post".
-        listed = ", ".join(f"'{name}'" for name in unknown)
-        raise DanvanError(f"không có kênh {listed} trong tệp cấu hình {config.path}")
+        raise unknown_channels(config, unknown)
     wanted = set(names)
     return tuple(c for c in config.enabled_channels if c.name in wanted)
 

@@ -15,12 +15,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from scheduler.cards.store import CardStore
-from scheduler.channels import CardFile, Channel, Outgoing, Published
+from scheduler.cards.store import CardStore, card_directory
+from scheduler.channels import CardFile, Channel, Outgoing, Published, build_channels, require_channel
 from scheduler.errors import CardError, ChannelError, DanvanError
-from scheduler.ledger import Ledger, Post
+from scheduler.ledger import Ledger, Post, ZaloLedgerStore
 from scheduler.posting.alerts import Alerter
+from scheduler.posting.pauses import pause_reason, paused_until
 from scheduler.posting.planner import Slot, next_slogan
+from scheduler.project import Project
 from scheduler.project.models import ChannelConfig, Config
 from scheduler.project.slogans import Plan, Slogan, SloganFile
 
@@ -29,6 +31,10 @@ log = logging.getLogger("danvan.publisher")
 T = TypeVar("T")
 
 Clock = Callable[[], dt.datetime]
+
+
+def system_clock() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 def make_caption(channel: ChannelConfig, slogan: Slogan, plan: Plan) -> str:
@@ -94,16 +100,11 @@ class Publisher:
 
     def pause_reason(self, channel: str) -> str | None:
         """Why the channel is paused now (a token to renew, a policy cool-down), or None when it is active."""
-        state = self.ledger.channel_state(channel)
-        if state is None or not state.paused_at(self.clock()):
-            return None
-        return state.reason or "không rõ lý do"
+        return pause_reason(self.ledger, channel, self.clock())
 
     def pause(self, channel: str, exc: ChannelError) -> None:
         """A token or policy error stops this channel (and only it) until a person acts or a cool-down ends."""
-        until = (
-            self.clock() + dt.timedelta(seconds=exc.retry_after) if exc.kind == "policy" and exc.retry_after else None
-        )
+        until = paused_until(exc, self.clock())
         self._durably(
             lambda: self.ledger.set_channel_state(channel, "paused", str(exc), self.clock(), paused_until=until)
         )
@@ -244,10 +245,7 @@ class Publisher:
         return self.ledger.mark_failed(claimed.id, f"không vẽ được thẻ: {exc}", self.clock())
 
     def _channel_config(self, name: str) -> ChannelConfig:
-        channel = self.config.channel(name)
-        if channel is None:
-            raise DanvanError(f"không có kênh '{name}' trong tệp cấu hình {self.config.path}")
-        return channel
+        return require_channel(self.config, name)
 
     def slogan(self, slogan_id: str) -> Slogan:
         slogan = self.slogans.get(slogan_id)
@@ -263,10 +261,7 @@ def _hm(moment: dt.datetime) -> str:
 def post_now(publisher: Publisher, channel: str, slogan_id: str | None) -> Post:
     """`danvan post`: one slot at the current second, the slogan given or the next in the channel's rotation."""
     config, slogans = publisher.config, publisher.slogans
-    channel_config = config.channel(channel)
-    if channel_config is None:
-        names = ", ".join(c.name for c in config.channels)
-        raise DanvanError(f"không có kênh '{channel}' trong tệp cấu hình (các kênh: {names})")
+    require_channel(config, channel)
     now = publisher.clock().astimezone(config.timezone).replace(microsecond=0)
     while publisher.ledger.get(channel, now) is not None:  # two posts by hand within one second
         now += dt.timedelta(seconds=1)
@@ -275,3 +270,19 @@ def post_now(publisher: Publisher, channel: str, slogan_id: str | None) -> Post:
     else:
         slogan = publisher.slogan(slogan_id)
     return publisher.publish(Slot(now, channel, slogan.id, slogan.text))
+
+
+def post_once(project: Project, channel_name: str, slogan_id: str | None, clock: Clock = system_clock) -> Post:
+    """`danvan post`: the daemon's path for one slot now, the ledger included."""
+    config = project.config
+    channel = require_channel(config, channel_name)
+    with Ledger.open(config.database) as ledger:
+        publisher = Publisher(
+            config=config,
+            slogans=project.slogans,
+            ledger=ledger,
+            channels=build_channels([channel], ZaloLedgerStore(config.database), clock),
+            cards=CardStore(card_directory(config.database)),
+            clock=lambda: clock().astimezone(config.timezone),
+        )
+        return post_now(publisher, channel.name, slogan_id)

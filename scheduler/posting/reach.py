@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
+from scheduler.channels import Channel, build_channels
 from scheduler.errors import ChannelError
-from scheduler.ledger import Ledger, Post
+from scheduler.ledger import Ledger, Post, ZaloLedgerStore
 from scheduler.posting.alerts import Alerter
+from scheduler.posting.pauses import pause_reason
+from scheduler.posting.publisher import system_clock
+from scheduler.project import Project
 from scheduler.project.models import ReachPolicy
 from scheduler.reports.text import count_text, format_table
 
@@ -77,7 +81,7 @@ def read_due(
     alerter: Alerter | None = None,
 ) -> list[ReadResult]:
     """Read every due post of every channel that can report reach; store each reading; say what happened."""
-    active = [name for name in readers if not _paused(ledger, name, now)]
+    active = [name for name in readers if pause_reason(ledger, name, now) is None]
     posts = due_posts(ledger, active, policy, now, include_unread)
     results: list[ReadResult] = []
     for name in active:
@@ -111,9 +115,18 @@ def _read_channel(
     return results
 
 
-def _paused(ledger: Ledger, channel: str, now: dt.datetime) -> bool:
-    state = ledger.channel_state(channel)
-    return state is not None and state.paused_at(now)
+def reach_readers(channels: Mapping[str, Channel]) -> dict[str, ReachReader]:
+    """The channels that can report reach (the outbox cannot)."""
+    return {name: channel for name, channel in channels.items() if isinstance(channel, ReachReader)}
+
+
+def read_reach_now(project: Project, clock: Callable[[], dt.datetime] = system_clock) -> list[ReadResult]:
+    """`danvan reach`: read every post that is due a reading, and every post never read."""
+    config = project.config
+    channels = build_channels(config.enabled_channels, ZaloLedgerStore(config.database), clock)
+    with Ledger.open(config.database) as ledger:
+        now = clock().astimezone(config.timezone)
+        return read_due(ledger, reach_readers(channels), config.reach, now, include_unread=True)
 
 
 def reach_table(results: Sequence[ReadResult], tz: ZoneInfo) -> str:
