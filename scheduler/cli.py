@@ -408,7 +408,7 @@ def report(
         result = build_report(project, ledger, first, last, now)
     click.echo(report_text(result))
     if csv_file:
-        Path(csv_file).write_text(report_csv(result), encoding="utf-8-sig")
+        Path(csv_file).write_text(report_csv(result), encoding="utf-8")  # the text starts with its BOM
         click.echo(f"Đã ghi {csv_file}", err=True)
     if html_file:
         from scheduler.reports.campaign import card_thumbnails

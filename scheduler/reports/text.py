@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 import unicodedata
 from collections import defaultdict
@@ -14,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from scheduler.ledger import LatestReading, Post
+from scheduler.reports.csvfile import csv_text
 
 STATUS_LABELS = {
     "planned": "đã lên lịch",
@@ -45,12 +44,8 @@ def log_json(posts: Sequence[Post], tz: ZoneInfo) -> str:
 
 
 def log_csv(posts: Sequence[Post], tz: ZoneInfo) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=LOG_FIELDS, lineterminator="\n")
-    writer.writeheader()
-    for post in posts:
-        writer.writerow({k: "" if v is None else v for k, v in log_record(post, tz).items()})
-    return buffer.getvalue()
+    records = (log_record(post, tz) for post in posts)
+    return csv_text(LOG_FIELDS, ([record[key] for key in LOG_FIELDS] for record in records))
 
 
 def log_table(posts: Sequence[Post], tz: ZoneInfo) -> str:
@@ -224,13 +219,9 @@ def report_rows(report: CampaignReport) -> list[dict[str, Any]]:
 
 
 def report_csv(report: CampaignReport) -> str:
-    """CSV with Vietnamese column titles; written with a BOM (utf-8-sig) so Excel reads the accents."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([title for _, title in REPORT_COLUMNS])
-    for row in report_rows(report):
-        writer.writerow(["" if row[key] is None else row[key] for key, _ in REPORT_COLUMNS])
-    return buffer.getvalue()
+    """CSV with Vietnamese column titles, BOM first so Excel reads the accents."""
+    rows = ([row[key] for key, _ in REPORT_COLUMNS] for row in report_rows(report))
+    return csv_text([title for _, title in REPORT_COLUMNS], rows)
 
 
 def _totals_row(name: str, totals: Totals) -> tuple[str, ...]:
