@@ -440,3 +440,18 @@ def init(directory: str) -> None:
         "  4. danvan run                  chạy lịch đăng (mẫu chỉ ghi vào thư mục outbox/)\n"
         "  Kênh Facebook, Zalo: xem các dòng mẫu có dấu # trong config.yaml và hướng dẫn trong README."
     )
+
+
+@cli.command()
+@config_option
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.pass_context
+def backup(ctx: click.Context, config_path: str | None, file: str) -> None:
+    """Sao lưu cơ sở dữ liệu vào TỆP, an toàn cả khi chương trình đang chạy (ghi đè TỆP nếu đã có)."""
+    from scheduler.ledger.backup import backup_database
+
+    project = _load(ctx, config_path)
+    with user_errors():
+        done = backup_database(project.config.database, Path(file))
+    approvals = "" if done.approvals is None else f", {done.approvals} lượt duyệt"
+    click.echo(f"Đã sao lưu vào {done.path} ({done.size / 1_000_000:.1f} MB, {done.posts} lượt đăng{approvals}).")

@@ -13,6 +13,8 @@ import re
 import stat
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 TEMPORARY_SUFFIX = ".tmp"
@@ -26,22 +28,32 @@ class SymlinkRefusedError(OSError):
 
 def write_atomically(path: Path, data: bytes) -> None:
     """Write through a unique temporary file in the same folder, fsync it, then rename over the target."""
+    with replacing(path) as temporary, open(temporary, "wb") as stream:
+        stream.write(data)
+
+
+@contextmanager
+def replacing(path: Path) -> Iterator[Path]:
+    """A fresh temporary path beside `path`; when the block ends without error it is fsynced and renamed
+    over `path` (keeping its mode), otherwise removed. Writing through a symlinked `path` is refused."""
     if path.is_symlink():
         raise SymlinkRefusedError(f"{path} là một liên kết tượng trưng (symlink); không ghi qua nó")
     mode = _mode_for(path)
-    handle, temporary = tempfile.mkstemp(
-        prefix=f".{path.name}.{os.getpid()}.", suffix=TEMPORARY_SUFFIX, dir=path.parent
-    )
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=TEMPORARY_SUFFIX, dir=path.parent)
+    os.close(handle)
+    temporary = Path(name)
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fchmod(stream.fileno(), mode)
-            os.fsync(stream.fileno())
+        yield temporary
+        descriptor = os.open(temporary, os.O_RDONLY | os.O_NOFOLLOW)
+        try:
+            os.fchmod(descriptor, mode)
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(OSError):
-            os.unlink(temporary)
+            temporary.unlink()
         raise
     _fsync_directory(path.parent)
 
