@@ -17,7 +17,7 @@ from scheduler.project.cardstyle import CardStyle
 from scheduler.project.config import Config, LintPolicy, declared_slogans_path, parse_config
 from scheduler.project.slogans import SloganFile, parse_slogans, read_text_file
 from scheduler.project.yamlmarks import Report
-from scheduler.proofread.lint import Fix, fix_slogan_file, lint_slogan_file
+from scheduler.proofread import Fix, fix_slogan_file, lint_slogan_file
 
 log = logging.getLogger("danvan.check")
 
