@@ -4,7 +4,7 @@ scalar's quoting style, that make PyYAML read the new value."""
 from __future__ import annotations
 
 from scheduler.proofread.encoding import invisible
-from scheduler.proofread.finding import Edit
+from scheduler.proofread.finding import Edit, splice
 from scheduler.proofread.slogan_texts import SloganText
 
 
@@ -42,15 +42,7 @@ def requote(scalar: SloganText, value: str) -> list[Edit] | None:
 
 def patched(text: str, patches: dict[int, list[Edit]]) -> str:
     """The file with the patches of every value applied."""
-    flat = sorted((p for ps in patches.values() for p in ps), key=lambda p: (p[0], p[1]))
-    out: list[str] = []
-    last = 0
-    for start, end, new in flat:
-        out.append(text[last:start])
-        out.append(new)
-        last = end
-    out.append(text[last:])
-    return "".join(out)
+    return splice(text, sorted((p for ps in patches.values() for p in ps), key=lambda p: (p[0], p[1])))
 
 
 def _escape(text: str, style: str | None) -> str | None:
