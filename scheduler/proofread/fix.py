@@ -38,7 +38,7 @@ def fix_slogan_file(text: str, policy: LintPolicy) -> tuple[str, list[Fix]]:
     scalars = slogan_texts(text)
     if scalars is None:
         return text, []
-    allow = Allow(policy)
+    allow = Allow(policy.allow)
     expected = [scalar.raw for scalar in scalars]
     patches: Patches = {}
     repairs: dict[int, list[Fix]] = {}

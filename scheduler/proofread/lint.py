@@ -24,7 +24,7 @@ class _Context:
 
     @classmethod
     def of(cls, policy: LintPolicy) -> _Context:
-        return cls(Allow(policy), names(policy))
+        return cls(Allow(policy.allow), names(policy.names))
 
 
 def _check(raw: str, nfc: str, ctx: _Context) -> tuple[list[Finding], list[StyledWord]]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from scheduler.project.config import LintPolicy
 from scheduler.proofread.finding import Finding, Span, overlaps
 from scheduler.proofread.syllables import restore_case, style_variants
 
@@ -75,9 +75,10 @@ _PEOPLE = re.compile(
 )
 
 
-def names(policy: LintPolicy) -> tuple[Name, ...]:
-    """The built-in names and the agency's own (which replace a built-in one of the same words), longest first."""
-    extra = [_name((unicodedata.normalize("NFC", n).strip(),)) for n in policy.names if n.strip()]
+def names(own: Iterable[str]) -> tuple[Name, ...]:
+    """The built-in names and the agency's own (lint.names; they replace a built-in one of the same words), longest
+    first."""
+    extra = [_name((unicodedata.normalize("NFC", n).strip(),)) for n in own if n.strip()]
     keys = {n.forms[0].casefold() for n in extra}
     merged = [n for n in _BUILTIN_NAMES if n.forms[0].casefold() not in keys] + extra
     return tuple(sorted(merged, key=lambda n: len(n.forms[0]), reverse=True))

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
-from scheduler.project.config import LintPolicy
 from scheduler.proofread.finding import Span, inside
 from scheduler.proofread.syllables import VOWELS
 
@@ -35,10 +34,11 @@ LIST_MARK = re.compile(r"(?:^|(?<=[\s;:.]))(?:[a-zđ]|\d{1,2})\)(?=\s)")  # "a) 
 class Allow:
     """Tokens that are not syllables but are fine: numbers, codes, Roman numerals, acronyms, allow-listed words."""
 
-    def __init__(self, policy: LintPolicy) -> None:
+    def __init__(self, allowed: Iterable[str]) -> None:
+        """allowed: the agency's own words and phrases (the lint.allow setting)."""
         words: set[str] = set(BUILTIN_ALLOW)
         phrases: set[str] = set()
-        for entry in policy.allow:
+        for entry in allowed:
             item = unicodedata.normalize("NFC", entry).strip().casefold()
             phrases.add(item)
             words.update(t for t in _TOKEN.findall(item))
