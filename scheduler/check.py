@@ -19,7 +19,7 @@ from scheduler.project.config import declared_slogans_path, parse_config
 from scheduler.project.models import Config, LintPolicy
 from scheduler.project.slogans import SloganFile, parse_slogans
 from scheduler.project.yamlmarks import Report, read_text_file
-from scheduler.proofread.lint import Fix, fix_slogan_file, lint_slogan_file
+from scheduler.proofread import Fix, fix_slogan_file, lint_slogan_file
 
 log = logging.getLogger("danvan.check")
 

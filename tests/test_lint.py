@@ -11,8 +11,8 @@ import yaml
 
 from scheduler.errors import Problem
 from scheduler.project.models import LintPolicy
+from scheduler.proofread import Fix, fix_slogan_file, lint_slogan_file, lint_text
 from scheduler.proofread.legacy_encodings import TCVN3, VNI_PAIRS, VNI_SINGLE, decode
-from scheduler.proofread.lint import Fix, fix_slogan_file, lint_slogan_file, lint_text
 from scheduler.proofread.syllables import TONE_MARKS, parse
 
 REPO = Path(__file__).resolve().parent.parent

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
+from scheduler.proofread.finding import splice
 from scheduler.proofread.syllables import HOI, HUYEN, NANG, NGA, SAC, is_syllable
 
 Encoding = Literal["utf8", "tcvn3", "vni", "cp1258"]
@@ -342,7 +343,7 @@ def decode(text: str, accept: Callable[[str], bool]) -> Decoding | None:
                     bad += 1
         if not edits:
             continue
-        decoded = _apply(text, edits)
+        decoded = splice(text, edits)
         edited = {e[0] for e in edits}
         unchanged_bad = sum(1 for s, w in pieces if s not in edited and not sound(w))
         confident = bad == 0 and unchanged_bad == 0 and not signals(decoded)
@@ -353,14 +354,3 @@ def decode(text: str, accept: Callable[[str], bool]) -> Decoding | None:
     if best is None:
         return Decoding(fired[0][0], text, False, ())
     return best[2]
-
-
-def _apply(text: str, edits: list[tuple[int, int, str]]) -> str:
-    out: list[str] = []
-    last = 0
-    for start, end, new in edits:
-        out.append(text[last:start])
-        out.append(new)
-        last = end
-    out.append(text[last:])
-    return "".join(out)
