@@ -42,8 +42,7 @@ from benchmarks.common import (
     slogan_file,
     write_project,
 )
-from scheduler.cards.render import card_hash
-from scheduler.cards.store import card_directory
+from scheduler.cards import card_directory, card_hash
 from scheduler.ledger import Ledger
 from scheduler.project import load_project
 

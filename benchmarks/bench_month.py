@@ -37,7 +37,7 @@ from zoneinfo import ZoneInfo
 
 from benchmarks.common import TOKEN, TOKEN_ENV, Result, facebook_channels, median, page_ids, slogan_file, write_project
 from benchmarks.graph_server import GraphServer
-from scheduler.cards.store import CardStore, card_directory
+from scheduler.cards import CardStore, card_directory
 from scheduler.channels import Channel, ChannelContext, build_channel
 from scheduler.ledger import Ledger, ZaloLedgerStore
 from scheduler.posting.publisher import Publisher

@@ -35,9 +35,8 @@ from unittest import mock
 from PIL import Image, ImageDraw, ImageFont
 
 from benchmarks.common import PYTHON, REPO, Result, env_with_token, median, percentile
+from scheduler.cards import CardStore, render_card
 from scheduler.cards import store as cardstore
-from scheduler.cards.render import render_card
-from scheduler.cards.store import CardStore
 from scheduler.project.cardstyle import CardStyle
 from scheduler.project.slogans import load_slogans
 
@@ -156,7 +155,7 @@ def timed_cpu(function: Callable[[], bytes]) -> tuple[float, float, bytes]:
 FIRST_RENDER = """
 import time
 t0 = time.perf_counter()
-from scheduler.cards.render import render_card
+from scheduler.cards import render_card
 from scheduler.project.cardstyle import CardStyle
 t1 = time.perf_counter()
 render_card("Dân vận khéo thì việc gì cũng thành công!", CardStyle())
@@ -188,7 +187,7 @@ def calibration_ms(runs: int = 9) -> tuple[float, float]:
 
 
 def first_render_in_fresh_process(runs: int = 5) -> tuple[float, float, float]:
-    """Medians (ms) of: importing scheduler.cards.render, the first render_card, the second (a new text)."""
+    """Medians (ms) of: importing render_card, the first render_card, the second (a new text)."""
     samples = []
     for _ in range(runs):
         done = subprocess.run(
@@ -274,7 +273,7 @@ def main(argv: list[str]) -> Result:
         "yardstick: 300k-step Python loop / flat 1080x1080 JPEG encode (ms CPU)", f"{loop:.1f} / {encode:.1f}"
     )
     imported, first, second = first_render_in_fresh_process()
-    result.metric("fresh process: import scheduler.cards.render (ms)", round(imported, 1))
+    result.metric("fresh process: import render_card (ms)", round(imported, 1))
     result.metric("fresh process: first render incl. font and logo loading (ms)", round(first, 1))
     result.metric("fresh process: second render, new text (ms)", round(second, 1))
     # CPU time of this single-threaded work is what the wall time is on an idle machine; a shared machine's

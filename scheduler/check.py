@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scheduler.cards.render import fit_slogan, render_card
+from scheduler.cards import fit_slogan, render_card
 from scheduler.channels import build_channels
 from scheduler.errors import CardError, ChannelError, Problem, UnreadableFileError
 from scheduler.files import write_atomically

@@ -129,7 +129,7 @@ def preview(
     ctx: click.Context, config_path: str | None, slogan_id: str | None, channel_name: str | None, output: str
 ) -> None:
     """Vẽ thẻ ảnh vào thư mục OUTPUT mà không đăng; in đường dẫn từng tệp đã ghi."""
-    from scheduler.cards.preview import write_previews
+    from scheduler.cards import write_previews
     from scheduler.channels import UnknownChannelError, require_channel
     from scheduler.project import load_project
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scheduler.cards.store import CardStore, card_directory
+from scheduler.cards import CardStore, card_directory
 from scheduler.channels import Channel, build_channels
 from scheduler.check import check_project
 from scheduler.errors import DanvanError, InputError, UnreadableFileError

@@ -16,8 +16,18 @@ import unicodedata
 import pytest
 from PIL import Image, ImageChops, ImageDraw
 
-from scheduler.cards import render as cards
-from scheduler.cards.render import SloganLayout, card_filename, card_hash, fit_slogan, render_card
+from scheduler.cards import (
+    SloganLayout,
+    card_filename,
+    card_hash,
+    draw,
+    fit_slogan,
+    fonts,
+    identity,
+    linebreak,
+    render_card,
+)
+from scheduler.cards import layout as card_layout
 from scheduler.errors import CardError
 from scheduler.project.cardstyle import CardStyle
 
@@ -79,9 +89,10 @@ def blank(mask: Image.Image, boxes: list[tuple[int, int, int, int]]) -> Image.Im
 
 
 def clear_render_caches() -> None:
-    for value in vars(cards).values():
-        if hasattr(value, "cache_clear"):
-            value.cache_clear()
+    for module in (fonts, linebreak, card_layout, draw, identity):
+        for value in vars(module).values():
+            if hasattr(value, "cache_clear"):
+                value.cache_clear()
 
 
 # --------------------------------------------------------------------------------------------- fitting
@@ -304,7 +315,7 @@ def test_jpeg_is_valid_and_under_one_megabyte():
 
 def test_jpeg_quality_steps_down_to_stay_under_the_limit(monkeypatch):
     full_quality = render_card(HCM_06, CardStyle())
-    monkeypatch.setattr(cards, "JPEG_MAX_BYTES", len(full_quality) - 1)
+    monkeypatch.setattr(draw, "JPEG_MAX_BYTES", len(full_quality) - 1)
     reduced = render_card(HCM_06, CardStyle())
     assert len(reduced) < len(full_quality)
     assert decode(reduced).format == "JPEG"
@@ -426,30 +437,30 @@ def test_balanced_breaks_equal_the_plain_search():
         space, width = float(rng.choice([0, 12, 25])), rng.randint(150, 900)
         line_count = rng.randint(1, count)
         expected = reference_balanced_breaks(widths, penalties, space, width, line_count)
-        assert cards._balanced_breaks(widths, penalties, space, width, line_count) == expected
+        assert linebreak._balanced_breaks(widths, penalties, space, width, line_count) == expected
 
 
 def reference_block_height(text: str, style: CardStyle, size: int, width: int) -> int | None:
     """The slogan's height with every line's ink measured; None when it cannot be set in `width`."""
-    lines = cards._break_lines(text, style.slogan_font, size, width, split_ranges=False)
+    lines = linebreak.break_lines(text, style.slogan_font, size, width, split_ranges=False)
     if lines is None:
         return None
-    inks = [cards._ink(style.slogan_font, size, line) for line in lines]
+    inks = [fonts.ink_box(style.slogan_font, size, line) for line in lines]
     if any(ink[2] - ink[0] > width for ink in inks):
         return None
-    return (len(lines) - 1) * cards._line_pitch(inks, size) + inks[-1][3] - inks[0][1]
+    return (len(lines) - 1) * card_layout.line_pitch(inks, size) + inks[-1][3] - inks[0][1]
 
 
 @pytest.mark.parametrize("text", [TYP_2021_01, HCM_06, STACKED_CAPS, PUNCTUATION_HEAVY, COVID_02, "vui " * 40])
 def test_a_size_is_rejected_early_only_when_it_does_not_fit(text):
     style = CardStyle()
-    left, top, right, bottom = cards._geometry(style.size, True, True).slogan_box
+    left, top, right, bottom = card_layout.card_geometry(style.size, True, True).slogan_box
     for size in range(20, 400, 7):
         block = reference_block_height(text, style, size, right - left)
         # Boxes just too short, just tall enough, and as on the card.
         heights = [bottom - top] if block is None else [block - 1, block, bottom - top]
         for height in heights:
-            layout = cards._layout_at(text, style, size, (left, top, right, top + height), split_ranges=False)
+            layout = card_layout._layout_at(text, style, size, (left, top, right, top + height), split_ranges=False)
             assert (layout is not None) == (block is not None and block <= height), (size, height)
 
 
@@ -465,22 +476,22 @@ def test_a_size_is_rejected_early_only_when_it_does_not_fit(text):
 )
 def test_a_slogan_line_is_drawn_with_the_pixels_of_imagedraw_text(text, font_size, origin):
     style = CardStyle()
-    font = cards._font(style.slogan_font, font_size)
+    font = fonts.open_font(style.slogan_font, font_size)
     background = Image.new("RGB", (1080, 1080), (218, 37, 29))
     ImageDraw.Draw(background).rectangle((0, 0, 1079, 160), fill=(187, 32, 25))
     for color in [(255, 255, 0), (0, 0, 0), (17, 200, 99)]:
         expected, drawn = background.copy(), background.copy()
         ImageDraw.Draw(expected).text(origin, text, font=font, fill=color, anchor="ls")
-        cards._draw_line(drawn, origin, text, font, color)
+        draw._draw_line(drawn, origin, text, font, color)
         assert drawn.tobytes() == expected.tobytes()
 
 
 def test_the_shared_background_is_never_drawn_on():
     style = CardStyle(format="png")
     first = render_card(COVID_02, style)
-    background = cards._background(style, cards._file_version(style.text_font), cards._file_version(style.logo))
+    background = draw._background(style, draw._file_version(style.text_font), draw._file_version(style.logo))
     pixels = background.tobytes()
     render_card(TYP_2021_01, style)
     assert background.tobytes() == pixels
-    cards._fit_display_text.cache_clear()
+    card_layout._fit_display_text.cache_clear()
     assert render_card(COVID_02, style) == first

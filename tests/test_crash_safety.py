@@ -33,7 +33,7 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from scheduler.cards.store import CardStore
+from scheduler.cards import CardStore
 from scheduler.channels import Channel, Outgoing, Published, build_channel
 from scheduler.cli import cli
 from scheduler.ledger import Ledger

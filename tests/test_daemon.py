@@ -196,7 +196,7 @@ def test_a_second_daemon_on_the_same_database_refuses_to_start(service: Service,
 
 
 def test_the_next_slots_card_is_drawn_ahead_of_its_slot(project_dir: Path) -> None:
-    from scheduler.cards.store import CardStore, card_directory
+    from scheduler.cards import CardStore, card_directory
     from scheduler.posting.planner import Slot
     from scheduler.posting.prerender import draw_ahead
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scheduler.cards.store import CardStore
+from scheduler.cards import CardStore
 from scheduler.channels import Outgoing
 from scheduler.channels.facebook import FacebookChannel, usage_of
 from scheduler.channels.http import RetryPolicy

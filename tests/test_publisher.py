@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.cards.store import CardStore
+from scheduler.cards import CardStore
 from scheduler.channels import Outgoing, Published
 from scheduler.channels.outbox import OutboxChannel
 from scheduler.errors import ChannelError, ErrorKind

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scheduler.cards.store import CardStore
+from scheduler.cards import CardStore
 from scheduler.errors import ChannelError
 from scheduler.ledger import Ledger, Post
 from scheduler.posting.publisher import Publisher

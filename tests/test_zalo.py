@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scheduler.cards.store import CardStore
+from scheduler.cards import CardStore
 from scheduler.channels import Outgoing
 from scheduler.channels.http import RetryPolicy
 from scheduler.channels.zalo import ZaloChannel, next_morning, shorten

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from scheduler.cards.render import card_filename, render_card
+from scheduler.cards.draw import render_card
+from scheduler.cards.identity import card_filename
 from scheduler.errors import CardError
 from scheduler.files import write_atomically
 from scheduler.project.cardstyle import CardStyle

@@ -5,8 +5,9 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from scheduler.cards.render import card_hash, render_card
-from scheduler.channels import CardFile
+from scheduler.cards.cardfile import CardFile, card_extension
+from scheduler.cards.draw import render_card
+from scheduler.cards.identity import card_hash
 from scheduler.files import write_atomically
 from scheduler.project.cardstyle import CardStyle
 
@@ -21,7 +22,7 @@ class CardStore:
         self.directory = directory
 
     def path_for(self, text: str, style: CardStyle) -> Path:
-        return self.directory / f"{card_hash(text, style)}.{_extension(style)}"
+        return self.directory / f"{card_hash(text, style)}.{card_extension(style)}"
 
     def find(self, card_hash: str) -> bytes | None:
         """A card drawn earlier, by its hash (whatever its format); None when it is not on disk."""
@@ -37,14 +38,14 @@ class CardStore:
         Channels posting the same card at the same minute wait for one drawing instead of each drawing it.
         """
         digest = card_hash(text, style)
-        path = self.directory / f"{digest}.{_extension(style)}"
+        path = self.directory / f"{digest}.{card_extension(style)}"
         with _lock_for(digest):
             try:
                 data = path.read_bytes()
             except FileNotFoundError:
                 data = render_card(text, style)
                 self._save(path, data)
-        return CardFile(data=data, hash=digest, extension=_extension(style))
+        return CardFile(data=data, hash=digest, extension=card_extension(style))
 
     def _save(self, path: Path, data: bytes) -> None:
         # The cache is an optimisation: a full disk must not stop a post, so a failed write is ignored.
@@ -62,7 +63,3 @@ _locks_guard = threading.Lock()
 def _lock_for(digest: str) -> threading.Lock:
     with _locks_guard:
         return _locks.setdefault(digest, threading.Lock())
-
-
-def _extension(style: CardStyle) -> str:
-    return "png" if style.format == "png" else "jpg"

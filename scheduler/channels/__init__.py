@@ -12,22 +12,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from scheduler.cards.cardfile import CardFile as CardFile  # re-exported: channels hand it around
 from scheduler.errors import DanvanError
 from scheduler.project.models import ChannelConfig, Config, FacebookSettings, OutboxSettings, ZaloSettings
 
 if TYPE_CHECKING:  # the zalo package imports this module; at run time the annotation stays a string
     from scheduler.channels.zalo.store import ZaloStore
-
-
-@dataclass(frozen=True)
-class CardFile:
-    data: bytes
-    hash: str
-    extension: str  # "jpg" or "png"
-
-    @property
-    def mime_type(self) -> str:
-        return "image/png" if self.extension == "png" else "image/jpeg"
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from scheduler.cards.store import CardStore
+from scheduler.cards import CardStore
 from scheduler.errors import CardError, DanvanError
 from scheduler.posting.planner import Slot
 from scheduler.posting.timeline import when_text

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from scheduler.cards.store import CardStore, card_directory
+from scheduler.cards import CardStore, card_directory
 from scheduler.channels import CardFile, Channel, Outgoing, Published, build_channels, require_channel
 from scheduler.errors import CardError, ChannelError, DanvanError
 from scheduler.ledger import Ledger, Post, ZaloLedgerStore

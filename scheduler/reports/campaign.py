@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from scheduler.cards.store import CardStore, card_directory
+from scheduler.cards import CardStore, card_directory
 from scheduler.errors import DanvanError
 from scheduler.ledger import Ledger
 from scheduler.posting.planner import plan
