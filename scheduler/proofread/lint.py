@@ -12,6 +12,7 @@ from scheduler.proofread.encoding import encoding, without_homoglyphs
 from scheduler.proofread.finding import Finding
 from scheduler.proofread.names import Name, capitalisation, names
 from scheduler.proofread.punctuation import punctuation
+from scheduler.proofread.realword import real_word_errors
 from scheduler.proofread.repetition import doubled_words
 from scheduler.proofread.slogan_texts import SloganText, slogan_texts
 from scheduler.proofread.spelling import StyledWord, mixed_tone_styles, spelling
@@ -42,6 +43,7 @@ def _check(raw: str, nfc: str, ctx: _Context) -> tuple[list[Finding], list[Style
     found += dates(text)
     found += capitalisation(text, ctx.names)
     found += doubled_words(text, ctx.allow.phrases)
+    found += real_word_errors(text)
     return found, styles
 
 

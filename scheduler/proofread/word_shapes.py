@@ -27,10 +27,7 @@ def vietnamese_shaped(token: str) -> bool:
     """Whether a Latin-only token splits into a Vietnamese onset and a rhyme with its marks taken off ("nguoi",
     "cem", "Vietj" no): such a word is a Vietnamese word typed wrong or without its marks, not a foreign one."""
     word = token.lower()
-    for onset in (*_PLAIN_ONSETS, ""):
-        if word.startswith(onset) and word[len(onset) :] in _PLAIN_RHYMES:
-            return True
-    return False
+    return any(word.startswith(onset) and word[len(onset) :] in _PLAIN_RHYMES for onset in (*_PLAIN_ONSETS, ""))
 
 
 def in_capitalised_run(text: str, start: int, length: int) -> bool:
