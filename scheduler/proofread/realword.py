@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gzip
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -84,14 +83,14 @@ def _distance_one(x: str, y: str) -> bool:
     return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
-def _best(t: Table, seen: str, kept: str, options: list[str], pair_of: Callable[[str], tuple[str, str]]) -> str | None:
-    """The candidate making the most frequent tight pair with the kept word, if any is one edit from `seen`."""
+def _best(t: Table, seen: str, kept: str, seen_first: bool) -> str | None:
+    """The syllable making the most frequent tight pair with the kept word, if one is one edit from `seen`."""
     best, best_count = None, 0
-    for cand in options:
-        count = t.pairs.get(pair_of(cand), 0)
-        if _tight(t, *pair_of(cand)) and count > best_count and _one_edit(seen, cand):
-            if not _i_or_y(seen, cand):
-                best, best_count = cand, count
+    for cand in t.before.get(kept, []) if seen_first else t.after.get(kept, []):
+        pair = (cand, kept) if seen_first else (kept, cand)
+        count = t.pairs.get(pair, 0)
+        if _tight(t, *pair) and count > best_count and _one_edit(seen, cand) and not _i_or_y(seen, cand):
+            best, best_count = cand, count
     return best
 
 
@@ -107,16 +106,10 @@ def real_word_errors(text: str) -> list[Finding]:
             continue
         left, right = _neighbours(text, m.start(1), end2)
         # a syllable that already makes a word with its other neighbour is not a typo, nor is its partner
-        fix2 = (
-            None
-            if (b, right) in t.pairs or _tight(t, left, a)
-            else _best(t, b, a, t.after.get(a, []), lambda c: (a, c))
-        )
-        fix1 = (
-            None
-            if fix2 is not None or (left, a) in t.pairs or _tight(t, b, right)
-            else _best(t, a, b, t.before.get(b, []), lambda c: (c, b))
-        )
+        fix2 = None if (b, right) in t.pairs or _tight(t, left, a) else _best(t, b, a, seen_first=False)
+        fix1 = None
+        if fix2 is None and (left, a) not in t.pairs and not _tight(t, b, right):
+            fix1 = _best(t, a, b, seen_first=True)
         if fix2 is not None:
             found.append(_finding(m.start(2), w1, w2, w1, restore_case(w2, fix2)))
         elif fix1 is not None:
