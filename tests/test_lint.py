@@ -137,9 +137,11 @@ def test_allow_list_numbers_codes_acronyms_roman_numerals_urls() -> None:
 
 
 def test_policy_allow_and_names() -> None:
-    text = "Ban Dân vận huyện Cư M'gar tuyên truyền trên Fanpage"
-    assert rules(text) == ["spelling", "spelling"]
-    policy = LintPolicy(allow=("Cư M'gar", "fanpage"), names=("Ban Dân vận Huyện ủy",))
+    # A name (Cư M'gar) and a loanword (Fanpage) pass on their own (issue 14); a marked word no syllable has does
+    # not, until the agency allows it.
+    text = "Ban Dân vận huyện Cư M'gar tuyên truyền trên Fanpage về bản Păc Ngòi và tục lệ ăn xôi xôi"
+    assert rules(text) == ["spelling", "repeated-word"]
+    policy = LintPolicy(allow=("Păc Ngòi", "xôi xôi"), names=("Ban Dân vận Huyện ủy",))
     assert rules(text, policy) == []
     found = lint_text("Ban dân vận huyện ủy tổ chức", policy)
     assert [f.rule for f in found] == ["capitalisation"]

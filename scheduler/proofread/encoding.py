@@ -10,11 +10,11 @@ from dataclasses import dataclass
 
 from scheduler.proofread.finding import Edit, Finding
 from scheduler.proofread.legacy_encodings import ENCODING_NAMES, ENCODING_RULES, Decoding, decode
+from scheduler.proofread.lookalikes import lookalike_edits, lookalike_message, without_lookalikes
 from scheduler.proofread.normalisation import normalisation_rule, raw_to_nfc
 from scheduler.proofread.tokens import Allow
 
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
-HOMOGLYPHS = {"Ð": "Đ", "ð": "đ"}
 _INVISIBLE_NAMES = {
     "\u00ad": "dấu gạch nối mềm",
     "\u200b": "dấu cách độ rộng 0",
@@ -65,12 +65,12 @@ def legacy(text: str, allow: Allow) -> Decoding | None:
 
 
 def without_homoglyphs(text: str) -> str:
-    """The text with every eth read as Đ/đ (same length: offsets stay valid)."""
-    return "".join(HOMOGLYPHS.get(ch, ch) for ch in text)
+    """The text with every lookalike letter (eth, Cyrillic, Greek) read as its Latin letter (same length)."""
+    return without_lookalikes(text)
 
 
 def homoglyph_edits(text: str) -> list[Edit]:
-    return [(i, i + 1, HOMOGLYPHS[c]) for i, c in enumerate(text) if c in HOMOGLYPHS]
+    return lookalike_edits(text)
 
 
 def entity_edits(text: str) -> list[Edit]:
@@ -106,13 +106,8 @@ def _not_nfc(raw: str, nfc: str) -> Finding:
 
 
 def _homoglyph_finding(text: str, edit: Edit) -> Finding:
-    i, _, letter = edit
-    ch = text[i]
-    message = (
-        f"chữ '{ch}' (U+{ord(ch):04X}, chữ eth) bị dùng thay cho chữ '{letter}' "
-        f"(U+{ord(letter):04X}); hãy gõ lại chữ '{letter}'"
-    )
-    return Finding(i, "error", "encoding-homoglyph", message, edit)
+    i = edit[0]
+    return Finding(i, "error", "encoding-homoglyph", lookalike_message(text[i]), edit)
 
 
 def _entity_finding(text: str, edit: Edit) -> Finding:

@@ -12,6 +12,8 @@ from scheduler.proofread.encoding import encoding, without_homoglyphs
 from scheduler.proofread.finding import Finding
 from scheduler.proofread.names import Name, capitalisation, names
 from scheduler.proofread.punctuation import punctuation
+from scheduler.proofread.realword import real_word_errors
+from scheduler.proofread.repetition import doubled_words
 from scheduler.proofread.slogan_texts import SloganText, slogan_texts
 from scheduler.proofread.spelling import StyledWord, mixed_tone_styles, spelling
 from scheduler.proofread.tokens import Allow
@@ -40,6 +42,8 @@ def _check(raw: str, nfc: str, ctx: _Context) -> tuple[list[Finding], list[Style
     found += anniversaries(text)
     found += dates(text)
     found += capitalisation(text, ctx.names)
+    found += doubled_words(text, ctx.allow.phrases)
+    found += real_word_errors(text)
     return found, styles
 
 

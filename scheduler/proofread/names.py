@@ -11,18 +11,21 @@ from dataclasses import dataclass
 from scheduler.proofread.finding import Finding, Span, overlaps
 from scheduler.proofread.syllables import restore_case, style_variants
 
-# Fixed names (§4.1). Each entry: the canonical form first, then other capitalisations official texts also use.
+# Fixed names (§4.1). Each entry: the canonical form first, then other capitalisations official texts also use:
+# the Constitution of 2013 and the laws write "Ủy ban thường vụ Quốc hội" (Điều 70-74; Luật Tổ chức Quốc hội 2014)
+# and, in Điều 9, "Hội nông dân Việt Nam, Đoàn thanh niên cộng sản Hồ Chí Minh, Hội liên hiệp phụ nữ Việt Nam,
+# Hội cựu chiến binh Việt Nam", where NĐ 30 and NĐ 78 write the capitals of the organisation rule.
 FIXED_NAMES: tuple[tuple[str, ...], ...] = (
     ("Ban Chấp hành Trung ương Đảng",),
     ("Ban Chấp hành Trung ương",),
-    ("Đoàn Thanh niên Cộng sản Hồ Chí Minh",),
+    ("Đoàn Thanh niên Cộng sản Hồ Chí Minh", "Đoàn thanh niên cộng sản Hồ Chí Minh"),
     ("Cộng hòa xã hội chủ nghĩa Việt Nam", "Cộng hòa Xã hội chủ nghĩa Việt Nam", "Cộng hòa Xã hội Chủ nghĩa Việt Nam"),
     ("Mặt trận Tổ quốc Việt Nam",),
-    ("Hội Liên hiệp Phụ nữ Việt Nam",),
-    ("Hội Cựu chiến binh Việt Nam",),
-    ("Hội Nông dân Việt Nam",),
+    ("Hội Liên hiệp Phụ nữ Việt Nam", "Hội liên hiệp phụ nữ Việt Nam"),
+    ("Hội Cựu chiến binh Việt Nam", "Hội cựu chiến binh Việt Nam"),
+    ("Hội Nông dân Việt Nam", "Hội nông dân Việt Nam"),
     ("Đảng Cộng sản Việt Nam",),
-    ("Ủy ban Thường vụ Quốc hội",),
+    ("Ủy ban Thường vụ Quốc hội", "Ủy ban thường vụ Quốc hội"),
     ("Độc lập - Tự do - Hạnh phúc",),
     ("chủ nghĩa Mác - Lênin",),
     ("Chủ tịch Hồ Chí Minh",),

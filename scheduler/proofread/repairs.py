@@ -10,6 +10,7 @@ from typing import NamedTuple
 from scheduler.proofread.encoding import entity_edits, homoglyph_edits, legacy
 from scheduler.proofread.finding import Edit
 from scheduler.proofread.legacy_encodings import ENCODING_NAMES, ENCODING_RULES, Decoding
+from scheduler.proofread.lookalikes import LOOKALIKES
 from scheduler.proofread.normalisation import nfc_edits, normalisation_rule
 from scheduler.proofread.punctuation import SPACING_RULES, punctuation
 from scheduler.proofread.tokens import Allow
@@ -139,10 +140,11 @@ def _decode(doc: Rewrite, decoding: Decoding, done: list[Repair]) -> Rewrite:
 def _replace_homoglyphs(doc: Rewrite, done: list[Repair]) -> Rewrite:
     edits = homoglyph_edits(doc.text)
     for s, _, value in edits:
-        eth = doc.text[s]
-        message = f"thay chữ '{eth}' (chữ eth U+{ord(eth):04X}) bằng chữ '{value}'"
-        done.append(Repair(doc.origin(s), eth, value, "encoding-homoglyph", message))
-    return doc.apply(edits)
+        ch = doc.text[s]
+        message = f"thay chữ '{ch}' {LOOKALIKES[ch][1]} (U+{ord(ch):04X}) bằng chữ '{value}' Latinh"
+        done.append(Repair(doc.origin(s), ch, value, "encoding-homoglyph", message))
+    doc = doc.apply(edits)
+    return doc.apply(nfc_edits(doc.text))  # a Latin 'o' takes the marks a Cyrillic 'о' carried: "cộng"
 
 
 def _respace(doc: Rewrite, done: list[Repair]) -> Rewrite:

@@ -9,6 +9,7 @@ from typing import TypeVar
 from scheduler.proofread.finding import Finding
 from scheduler.proofread.syllables import ToneStyle, has_tone_or_letter_mark, in_style, parse, restore_case
 from scheduler.proofread.tokens import Allow, words
+from scheduler.proofread.word_shapes import in_capitalised_run, latin_only, sentence_start, vietnamese_shaped
 
 _TONE_STYLE_NAMES: dict[ToneStyle, str] = {"old": "kiểu cũ (hòa, thủy, khỏe)", "new": "kiểu mới (hoà, thuỷ, khoẻ)"}
 
@@ -33,7 +34,9 @@ def spelling(text: str, allow: Allow, styles: list[StyledWord]) -> list[Finding]
     for start, token in checked:
         syl = parse(token)
         if not syl.valid:
-            found.append(Finding(start, "error", "spelling", _spelling_message(token, syl.reason, syl.no_vowel)))
+            finding = _unknown_word(text, start, token, syl.reason, syl.no_vowel)
+            if finding is not None:
+                found.append(finding)
         elif syl.misplaced:
             fixes = [restore_case(token, c) for c in syl.corrections]
             shown = " hoặc ".join(f"'{c}'" for c in fixes)
@@ -43,6 +46,22 @@ def spelling(text: str, allow: Allow, styles: list[StyledWord]) -> list[Finding]
         elif syl.style is not None:
             styles.append(StyledWord(start, token, syl.style))
     return found
+
+
+def _unknown_word(text: str, start: int, token: str, reason: str, no_vowel: bool) -> Finding | None:
+    """The finding for a token that is not a Vietnamese syllable, by how sure it is to be wrong (README, "Rules of
+    `danvan check`"): an error when it carries Vietnamese marks no syllable can have or has no vowel at all; a
+    warning when it may be right (an unknown Latin word shaped like a Vietnamese one, a marked word inside a
+    name); nothing for a plausible foreign word or a name."""
+    message = _spelling_message(token, reason, no_vowel)
+    if no_vowel:
+        return Finding(start, "error", "spelling", message)
+    in_name = token[:1].isupper() and (in_capitalised_run(text, start, len(token)) or not sentence_start(text, start))
+    if not latin_only(token):
+        return Finding(start, "warning" if in_name else "error", "spelling", message)
+    if in_name or not vietnamese_shaped(token):
+        return None  # a name or a word of another language (Washington, email, Mozambique)
+    return Finding(start, "warning", "spelling", message)
 
 
 def _no_diacritics() -> Finding:

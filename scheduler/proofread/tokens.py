@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 
 from scheduler.proofread.finding import Span, inside
+from scheduler.proofread.known_words import ETHNIC_WORDS, LOANWORDS, UNITS
 from scheduler.proofread.syllables import VOWELS
 
 # Loanwords, units, platforms and names from the research allow-list (§2.2) that break the syllable rules.
@@ -14,7 +15,8 @@ _BUILTIN_ALLOW_LIST = """
 covid internet email web website online gen ka karaoke tivi gram km kg kw kwh zalo facebook youtube tiktok
 lênin ăngghen đắk đăk lắk kạn krông pleiku mnông kon plông ea kar ksor niê vêng chamaléa ôtô xcơ
 """
-BUILTIN_ALLOW = frozenset(w.casefold() for w in _BUILTIN_ALLOW_LIST.split())
+BUILTIN_ALLOW = frozenset(w.casefold() for w in _BUILTIN_ALLOW_LIST.split()) | ETHNIC_WORDS | LOANWORDS
+_AFTER_NUMBER = re.compile(r"\d[\d.,]*\s*$")
 
 _ROMAN = re.compile(r"(?=[MDCLXVI])M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})")
 _URL = re.compile(
@@ -73,6 +75,11 @@ def _strip_chunk(text: str, start: int, end: int) -> Span:
     return start, end
 
 
+def _unit(text: str, start: int, token: str) -> bool:
+    """A unit symbol right after a number: 5 km, 20 ha, 100 USD."""
+    return token.casefold() in UNITS and bool(_AFTER_NUMBER.search(text, max(0, start - 24), start))
+
+
 def words(text: str, allow: Allow) -> Iterator[tuple[int, str]]:
     """(offset, token) for every token that must be a Vietnamese syllable."""
     urls = url_spans(text)
@@ -81,7 +88,7 @@ def words(text: str, allow: Allow) -> Iterator[tuple[int, str]]:
         if a >= b or inside(urls, a) or allow.chunk(text[a:b]):
             continue
         for tok in _TOKEN.finditer(text, a, b):
-            if allow.token(tok.group()) or LIST_MARK.match(text, tok.start()):
+            if allow.token(tok.group()) or LIST_MARK.match(text, tok.start()) or _unit(text, tok.start(), tok.group()):
                 continue
             if text.startswith(".", tok.end()) and not any(ch in VOWELS for ch in tok.group().lower()):
                 continue  # abbreviation: t.6, tr.232, Ph.Ăngghen

@@ -1,0 +1,59 @@
+"""Build scheduler/proofread/data/bigrams.tsv.gz, the syllable-pair table of the real-word rule.
+
+Sources (provenance and licences: scheduler/proofread/data/README.md): the seed plan of the project, the official
+slogan lists in shared/research/slogans-draft.yaml, the training part of benchmarks/data/hien-phap-2013.txt (every
+line whose number is not a multiple of 3: the others are held out to measure false alarms), and the compound list
+benchmarks/data/compounds.txt. Run from the repository root: python -m benchmarks.build_bigrams [SHARED_DIR]
+"""
+
+from __future__ import annotations
+
+import gzip
+import itertools
+import re
+import sys
+import unicodedata
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "benchmarks" / "data"
+OUT = ROOT / "scheduler" / "proofread" / "data" / "bigrams.tsv.gz"
+_RUN = re.compile(r"(?:[^\W\d_]|[\u0300-\u036f])+(?: (?:[^\W\d_]|[\u0300-\u036f])+)*")
+COMPOUND_WEIGHT = 5  # a listed compound counts as if seen this many times
+
+
+def constitution_lines(held_out: bool) -> list[str]:
+    lines = [ln for ln in (DATA / "hien-phap-2013.txt").read_text(encoding="utf-8").splitlines() if ln[:1] != "#"]
+    return [ln for k, ln in enumerate(lines) if (k % 3 == 0) == held_out]
+
+
+def _count(text: str, pairs: Counter[tuple[str, str]], singles: Counter[str], weight: int = 1) -> None:
+    for run in _RUN.findall(unicodedata.normalize("NFC", text)):
+        words = run.lower().split()
+        for w in words:
+            singles[w] += weight
+        for a, b in itertools.pairwise(words):
+            pairs[a, b] += weight
+
+
+def main() -> None:
+    shared = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("/work/shared")
+    pairs: Counter[tuple[str, str]] = Counter()
+    singles: Counter[str] = Counter()
+    _count((shared / "seed" / "ke-hoach-thang-dan-van-2021.txt").read_text(encoding="utf-8"), pairs, singles)
+    slogans = (shared / "research" / "slogans-draft.yaml").read_text(encoding="utf-8")
+    _count("\n".join(re.findall(r"text:\s*(.+)", slogans)), pairs, singles)
+    _count("\n".join(constitution_lines(held_out=False)), pairs, singles)
+    for line in (DATA / "compounds.txt").read_text(encoding="utf-8").splitlines():
+        if line and line[0] != "#":
+            _count(line.replace(",", "\n"), pairs, singles, COMPOUND_WEIGHT)
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    rows = [f"{w}\t{n}" for w, n in sorted(singles.items())] + [f"{a} {b}\t{n}" for (a, b), n in sorted(pairs.items())]
+    with gzip.open(OUT, "wt", encoding="utf-8", compresslevel=9) as out:
+        out.write("\n".join(rows) + "\n")
+    print(f"{len(singles)} syllables, {len(pairs)} pairs -> {OUT} ({OUT.stat().st_size} bytes)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,138 @@
+"""The real-word family: a syllable pair never seen in the table, one edit away from a frequent pair ("lãnh đọa"
+for "lãnh đạo", "Hội dồng" for "Hội đồng", "công tá" for "công tác"), is a warning naming the likely word.
+
+The table (data/bigrams.tsv.gz, provenance in data/README.md) is read on first use only, so commands that do not
+proofread never pay for it. Both syllables must be valid: an impossible one is the spelling rule's business."""
+
+from __future__ import annotations
+
+import gzip
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from scheduler.proofread.finding import Finding
+from scheduler.proofread.syllables import is_syllable, parse, restore_case
+
+MIN_PAIR = 3  # a candidate pair seen fewer times is no evidence
+MIN_BOND = 0.25  # ... nor one whose words often stand apart: the pair must be a word ("lãnh đạo"), not a phrase
+_PAIR = re.compile(
+    r"(?<![\w\u0300-\u036f])((?:[^\W\d_]|[\u0300-\u036f])+) (?=((?:[^\W\d_]|[\u0300-\u036f])+)(?![\w\u0300-\u036f]))"
+)
+
+
+_LEFT = re.compile(r"((?:[^\W\d_]|[\u0300-\u036f])+) $")
+_RIGHT = re.compile(r" ((?:[^\W\d_]|[\u0300-\u036f])+)")
+
+
+@dataclass(frozen=True)
+class Table:
+    singles: dict[str, int]
+    pairs: dict[tuple[str, str], int]
+    after: dict[str, list[str]]  # word -> words seen after it
+    before: dict[str, list[str]]
+
+
+@cache
+def table() -> Table:
+    singles: dict[str, int] = {}
+    pairs: dict[tuple[str, str], int] = {}
+    after: dict[str, list[str]] = {}
+    before: dict[str, list[str]] = {}
+    data = resources.files("scheduler.proofread").joinpath("data/bigrams.tsv.gz").read_bytes()
+    for line in gzip.decompress(data).decode("utf-8").splitlines():
+        key, _, count = line.partition("\t")
+        if " " in key:
+            a, b = key.split(" ")
+            pairs[a, b] = int(count)
+            after.setdefault(a, []).append(b)
+            before.setdefault(b, []).append(a)
+        else:
+            singles[key] = int(count)
+    return Table(singles, pairs, after, before)
+
+
+def _one_edit(seen: str, other: str) -> bool:
+    """Whether two syllables differ by one keystroke-sized edit: the tone alone, or one letter (added, dropped,
+    changed, or two neighbours swapped) with the same tone. đ/d, â/a and the like count as a changed letter."""
+    a, b = parse(seen), parse(other)
+    base_a, base_b = a.onset + a.rhyme, b.onset + b.rhyme
+    if base_a == base_b:
+        return a.tone != b.tone
+    if a.tone != b.tone:
+        return False
+    return _distance_one(base_a, base_b)
+
+
+def _i_or_y(x: str, y: str) -> bool:
+    """sĩ/sỹ, lí/lý: both spellings are right."""
+    a, b = parse(x), parse(y)
+    return (a.onset, a.rhyme.replace("y", "i"), a.tone) == (b.onset, b.rhyme.replace("y", "i"), b.tone)
+
+
+def _distance_one(x: str, y: str) -> bool:
+    if abs(len(x) - len(y)) > 1:
+        return False
+    if len(x) == len(y):
+        diff = [i for i, (p, q) in enumerate(zip(x, y, strict=True)) if p != q]
+        return len(diff) == 1 or (
+            len(diff) == 2 and diff[1] == diff[0] + 1 and x[diff[0]] == y[diff[1]] and x[diff[1]] == y[diff[0]]
+        )
+    short, long = (x, y) if len(x) < len(y) else (y, x)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+
+
+def _best(t: Table, seen: str, kept: str, seen_first: bool) -> str | None:
+    """The syllable making the most frequent tight pair with the kept word, if one is one edit from `seen`."""
+    best, best_count = None, 0
+    for cand in t.before.get(kept, []) if seen_first else t.after.get(kept, []):
+        pair = (cand, kept) if seen_first else (kept, cand)
+        count = t.pairs.get(pair, 0)
+        if _tight(t, *pair) and count > best_count and _one_edit(seen, cand) and not _i_or_y(seen, cand):
+            best, best_count = cand, count
+    return best
+
+
+def real_word_errors(text: str) -> list[Finding]:
+    """Warnings for unseen syllable pairs one edit from a frequent pair."""
+    t = table()
+    found: list[Finding] = []
+    for m in _PAIR.finditer(text):
+        w1, w2 = m.group(1), m.group(2)
+        end2 = m.end() + len(w2)
+        a, b = w1.lower(), w2.lower()
+        if (a, b) in t.pairs or not (is_syllable(a) and is_syllable(b)):
+            continue
+        left, right = _neighbours(text, m.start(1), end2)
+        # a syllable that already makes a word with its other neighbour is not a typo, nor is its partner
+        fix2 = None if (b, right) in t.pairs or _tight(t, left, a) else _best(t, b, a, seen_first=False)
+        fix1 = None
+        if fix2 is None and (left, a) not in t.pairs and not _tight(t, b, right):
+            fix1 = _best(t, a, b, seen_first=True)
+        if fix2 is not None:
+            found.append(_finding(m.start(2), w1, w2, w1, restore_case(w2, fix2)))
+        elif fix1 is not None:
+            found.append(_finding(m.start(1), w1, w2, restore_case(w1, fix1), w2))
+    return found
+
+
+def _bond(t: Table, a: str, b: str) -> float:
+    """How much of the rarer word's use this pair is: near 1 for a compound, small for a phrase."""
+    return t.pairs.get((a, b), 0) / max(1, min(t.singles.get(a, 0), t.singles.get(b, 0)))
+
+
+def _tight(t: Table, a: str, b: str) -> bool:
+    return t.pairs.get((a, b), 0) >= MIN_PAIR and _bond(t, a, b) >= MIN_BOND
+
+
+def _neighbours(text: str, start: int, end: int) -> tuple[str, str]:
+    """The lower-cased words just before and after a pair (separated by one space), "" when there is none."""
+    before = _LEFT.search(text, 0, start)
+    after = _RIGHT.match(text, end)
+    return (before.group(1).lower() if before else ""), (after.group(1).lower() if after else "")
+
+
+def _finding(at: int, w1: str, w2: str, r1: str, r2: str) -> Finding:
+    message = f"'{w1} {w2}' có thể là lỗi chính tả của '{r1} {r2}'; hãy kiểm tra lại (nếu đúng thì bỏ qua cảnh báo này)"
+    return Finding(at, "warning", "real-word", message)
