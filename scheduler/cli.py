@@ -405,7 +405,7 @@ def report(
         fail("--until phải sau --since", EXIT_USAGE)
     now = dt.datetime.now(dt.UTC)
     with user_errors(), Ledger.open(project.config.database) as ledger:
-        result = build_report(project, ledger, first, last, now)
+        result = build_report(project, ledger, first, last, now, every_post=bool(csv_file or html_file))
     click.echo(report_text(result))
     if csv_file:
         Path(csv_file).write_text(report_csv(result), encoding="utf-8")  # the text starts with its BOM
