@@ -59,7 +59,6 @@ def main(argv: list[str]) -> Result:
             directory / "dense",
             [Channel("nhanh", "outbox")],
             schedule="{interval: 2s}",
-            posting="plan_period_only: true\n",
             slogans=slogan_file(today, today + dt.timedelta(days=729)),
         )
         for label, command in dense_commands(dense, today):
