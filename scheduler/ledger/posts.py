@@ -60,6 +60,9 @@ _TRANSITIONS: Final[Mapping[Status, frozenset[Status]]] = {
 _USED_STATUSES: Final[tuple[Status, ...]] = ("sending", "posted", "unknown", "failed")
 
 
+PostRows = list[tuple[Post, LatestReading | None]]  # each post with its newest reading
+
+
 class LedgerError(DanvanError):
     """An operation on the ledger would break its rules (e.g. an illegal status change)."""
 
@@ -224,9 +227,7 @@ class Ledger(ServiceTables, ZaloTables, ReportQueries):
         )
         return frozenset(str(row["remote_id"]) for row in rows)
 
-    def posts_between(
-        self, since: datetime, until: datetime, statuses: tuple[Status, ...] = STATUSES
-    ) -> list[tuple[Post, LatestReading | None]]:
+    def posts_between(self, since: datetime, until: datetime, statuses: tuple[Status, ...] = STATUSES) -> PostRows:
         """Every post (of `statuses`) whose slot is in [since, until), oldest first, with its newest reading."""
         marks = ", ".join("?" for _ in statuses)
         rows = self._db.query(
