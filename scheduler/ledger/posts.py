@@ -60,9 +60,6 @@ _TRANSITIONS: Final[Mapping[Status, frozenset[Status]]] = {
 _USED_STATUSES: Final[tuple[Status, ...]] = ("sending", "posted", "unknown", "failed")
 
 
-PostRows = list[tuple[Post, LatestReading | None]]  # each post with its newest reading
-
-
 class LedgerError(DanvanError):
     """An operation on the ledger would break its rules (e.g. an illegal status change)."""
 
@@ -227,14 +224,15 @@ class Ledger(ServiceTables, ZaloTables, ReportQueries):
         )
         return frozenset(str(row["remote_id"]) for row in rows)
 
-    def posts_between(self, since: datetime, until: datetime, statuses: tuple[Status, ...] = STATUSES) -> PostRows:
+    def posts_between(
+        self, since: datetime, until: datetime, statuses: tuple[Status, ...] = STATUSES
+    ) -> list[tuple[Post, LatestReading | None]]:
         """Every post (of `statuses`) whose slot is in [since, until), oldest first, with its newest reading."""
-        marks = ", ".join("?" for _ in statuses)
         rows = self._db.query(
             f"""
             SELECT p.*, r.taken_at AS r_taken_at, r.reach AS r_reach, r.views AS r_views,
                 r.reactions AS r_reactions, r.clicks AS r_clicks, r.shares AS r_shares
-            FROM ({_SELECT_POSTS} WHERE slot_utc >= ? AND slot_utc < ? AND status IN ({marks})) AS p
+            FROM ({_SELECT_POSTS} WHERE slot_utc >= ? AND slot_utc < ? AND status IN ({", ".join("?" * len(statuses))})) AS p
             LEFT JOIN readings AS r ON r.id = (
                 SELECT id FROM readings WHERE readings.post_id = p.id ORDER BY taken_at DESC, id DESC LIMIT 1
             )
