@@ -25,6 +25,7 @@ BENCHMARKS: dict[str, tuple[str, list[str], list[str]]] = {
     "footprint": ("benchmarks.bench_footprint", [], []),
     "cli": ("benchmarks.bench_cli", [], ["--runs", "5"]),
     "month": ("benchmarks.bench_month", [], ["--days", "7"]),
+    "dense": ("benchmarks.bench_dense", [], ["--runs", "2"]),
 }
 
 

@@ -22,6 +22,8 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 TABLE_ROWS = 50  # the log table shows the newest rows; a year of a province's posts is too long to scroll
+PLAN_ROWS = 100  # `plan` lists the first slots and counts the rest: a 1-second interval is 86,400 slots a day
+PLAN_JSON_ROWS = 10_000  # `plan --json` lists every slot up to this many (then a count on stderr)
 
 
 def config_option(command: F) -> F:
@@ -200,9 +202,14 @@ def run(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
 @cli.command(name="plan")
 @config_option
 @click.option("--days", default=2, show_default=True, type=click.IntRange(1, 366), help="Số ngày tới cần xem.")
+@click.option(
+    "--limit",
+    type=click.IntRange(1),
+    help=f"Liệt kê tối đa bao nhiêu lượt (bảng: mặc định {PLAN_ROWS}; JSON: mặc định {PLAN_JSON_ROWS}).",
+)
 @click.option("--json", "as_json", is_flag=True, help="In dạng JSON.")
 @click.pass_context
-def plan_command(ctx: click.Context, config_path: str | None, days: int, as_json: bool) -> None:
+def plan_command(ctx: click.Context, config_path: str | None, days: int, limit: int | None, as_json: bool) -> None:
     """Các lượt đăng sắp tới: thời gian, kênh, mã khẩu hiệu, nội dung."""
     import datetime as dt
     import json
@@ -210,14 +217,17 @@ def plan_command(ctx: click.Context, config_path: str | None, days: int, as_json
     from scheduler.posting.timeline import upcoming_slots
 
     project = _load(ctx, config_path)
+    rows = limit or (PLAN_JSON_ROWS if as_json else PLAN_ROWS)
     with user_errors():
-        view = upcoming_slots(project, dt.datetime.now(dt.UTC), dt.timedelta(days=days))
+        view = upcoming_slots(project, dt.datetime.now(dt.UTC), dt.timedelta(days=days), rows)
     if as_json:
         click.echo(json.dumps(view.records(), ensure_ascii=False, indent=2))
-        return
-    if view.note:
-        click.echo(view.note, err=True)
-    click.echo(view.table())
+    else:
+        if view.note:
+            click.echo(view.note, err=True)
+        click.echo(view.table())
+    if view.more_text:
+        click.echo(view.more_text, err=True)
 
 
 @cli.command()
@@ -405,7 +415,7 @@ def report(
         fail("--until phải sau --since", EXIT_USAGE)
     now = dt.datetime.now(dt.UTC)
     with user_errors(), Ledger.open(project.config.database) as ledger:
-        result = build_report(project, ledger, first, last, now)
+        result = build_report(project, ledger, first, last, now, every_post=bool(csv_file or html_file))
     click.echo(report_text(result))
     if csv_file:
         Path(csv_file).write_text(report_csv(result), encoding="utf-8")  # the text starts with its BOM

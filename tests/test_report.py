@@ -236,3 +236,21 @@ def test_log_does_not_import_pillow_or_apscheduler(project_dir: Path) -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "HEAVY []" in done.stdout, done.stdout
+
+
+def test_log_json_is_the_indented_json_of_the_records() -> None:
+    import json as json_module
+    from zoneinfo import ZoneInfo
+
+    from scheduler.ledger import Post
+    from scheduler.reports.text import log_json, log_record
+
+    tz = ZoneInfo("Asia/Ho_Chi_Minh")
+    slot = dt.datetime(2021, 10, 15, 1, 0, tzinfo=dt.UTC)
+    posts = [
+        Post(1, "fb", slot, "dan-van", "posted", "123_456", None, "h", "c", 1, slot, slot, 42),
+        Post(2, "zalo", slot, "khéo", "failed", None, 'lỗi "mạng"\n<0>', None, None, 1, None, None, None),
+    ]
+    expected = json_module.dumps([log_record(p, tz) for p in posts], ensure_ascii=False, indent=2)
+    assert log_json(posts, tz) == expected
+    assert log_json([], tz) == json_module.dumps([], indent=2)

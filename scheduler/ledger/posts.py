@@ -29,6 +29,7 @@ from sqlite_utils import Database
 
 from scheduler.errors import DanvanError
 from scheduler.ledger.connection import BUSY_TIMEOUT_SECONDS, connect, immediate
+from scheduler.ledger.queries import ReportQueries
 from scheduler.ledger.records import (
     METRICS,
     STATUSES,
@@ -76,7 +77,7 @@ _SELECT_POSTS: Final = """
 """
 
 
-class Ledger(ServiceTables, ZaloTables):
+class Ledger(ServiceTables, ZaloTables, ReportQueries):
     """The posting ledger over one SQLite file. One instance per thread (sqlite3 connections are not shared)."""
 
     def __init__(self, db: Database, path: Path) -> None:
@@ -223,19 +224,21 @@ class Ledger(ServiceTables, ZaloTables):
         )
         return frozenset(str(row["remote_id"]) for row in rows)
 
-    def posts_between(self, since: datetime, until: datetime) -> list[tuple[Post, LatestReading | None]]:
-        """Every post whose slot is in [since, until), oldest first, with its newest reading (one query)."""
+    def posts_between(
+        self, since: datetime, until: datetime, statuses: tuple[Status, ...] = STATUSES
+    ) -> list[tuple[Post, LatestReading | None]]:
+        """Every post (of `statuses`) whose slot is in [since, until), oldest first, with its newest reading."""
         rows = self._db.query(
             f"""
             SELECT p.*, r.taken_at AS r_taken_at, r.reach AS r_reach, r.views AS r_views,
                 r.reactions AS r_reactions, r.clicks AS r_clicks, r.shares AS r_shares
-            FROM ({_SELECT_POSTS} WHERE slot_utc >= ? AND slot_utc < ?) AS p
+            FROM ({_SELECT_POSTS} WHERE slot_utc >= ? AND slot_utc < ? AND status IN ({", ".join("?" * len(statuses))})) AS p
             LEFT JOIN readings AS r ON r.id = (
                 SELECT id FROM readings WHERE readings.post_id = p.id ORDER BY taken_at DESC, id DESC LIMIT 1
             )
             ORDER BY p.slot_utc, p.channel
             """,
-            [iso_utc(since, "since"), iso_utc(until, "until")],
+            [iso_utc(since, "since"), iso_utc(until, "until"), *statuses],
         )
         return [(post_from_row(row), reading_from_row(row)) for row in rows]
 

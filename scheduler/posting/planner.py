@@ -187,10 +187,23 @@ class _Rotation:
         if self._seen == self._ids:
             self._seen.clear()
 
+    @property
+    def seen(self) -> frozenset[str]:
+        """The slogans already posted in the current cycle."""
+        return frozenset(self._seen)
+
     def next(self, avoid: Collection[str] = ()) -> Slogan:
         """The first unseen slogan in order, passing over `avoid` unless nothing else is left unseen."""
         unseen = [s for s in self._order if s.id not in self._seen]
         return next((s for s in unseen if s.id not in avoid), unseen[0])
+
+
+def rotation_seen(order: Sequence[Slogan], history: Iterable[str]) -> frozenset[str]:
+    """The slogans of `order` already posted in the current cycle after `history` (what _Rotation tracks)."""
+    rotation = _Rotation(order)
+    for slogan_id in history:
+        rotation.record(slogan_id)
+    return rotation.seen
 
 
 class _Chooser:
@@ -198,7 +211,7 @@ class _Chooser:
 
     def __init__(self, channel: str, enabled: Sequence[Slogan], history: Iterable[str]) -> None:
         order = rotation_order(channel, enabled)
-        self._pinned = _pinned_by_day(order)
+        self._pinned = pinned_by_day(order)
         self._rotation = _Rotation(order)
         for slogan_id in history:
             self._rotation.record(slogan_id)
@@ -215,7 +228,7 @@ class _Chooser:
         return self._rotation.next(avoid={s.id for s in pinned_today})
 
 
-def _pinned_by_day(order: Sequence[Slogan]) -> dict[date, list[Slogan]]:
+def pinned_by_day(order: Sequence[Slogan]) -> dict[date, list[Slogan]]:
     """Local date -> the slogans pinned to it, in the channel's stable order."""
     pinned: dict[date, list[Slogan]] = {}
     for slogan in order:
@@ -242,7 +255,7 @@ def plan(
     instant, which differs from the wall-clock reading inside a repeated fall-back hour.
     """
     lo, hi = _as_utc(start, "start"), _as_utc(end, "end")
-    selected = _selected_channels(config, channels)
+    selected = selected_channels(config, channels)
     enabled = slogans.enabled
     if lo >= hi or not selected or not enabled:
         return []
@@ -275,7 +288,7 @@ def _window(enabled: Sequence[Slogan], tz: ZoneInfo, lo: datetime, hi: datetime)
     return local_day_start(first, tz), local_day_start(last + _ONE_DAY, tz)
 
 
-def _selected_channels(config: Config, names: Sequence[str] | None) -> tuple[ChannelConfig, ...]:
+def selected_channels(config: Config, names: Sequence[str] | None) -> tuple[ChannelConfig, ...]:
     if names is None:
         return config.enabled_channels
     known = {c.name for c in config.channels}

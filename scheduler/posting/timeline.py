@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scheduler.ledger import Ledger
+from scheduler.posting.counting import count_slots
 from scheduler.posting.planner import Slot, plan
 from scheduler.posting.publisher import Publisher
 from scheduler.project import Project
@@ -109,8 +110,9 @@ def duration_text(delta: dt.timedelta) -> str:
 
 @dataclass(frozen=True)
 class Upcoming:
-    slots: list[Slot]
+    slots: list[Slot]  # the first ones, at most the limit asked for
     note: str | None
+    more: int = 0  # slots of the span after those listed: counted, not listed
 
     def records(self) -> list[dict[str, Any]]:
         return [
@@ -124,16 +126,31 @@ class Upcoming:
         rows = [(f"{s.at:%d/%m/%Y %H:%M}", s.channel, s.slogan_id, s.text) for s in self.slots]
         return format_table(("Giờ đăng", "Kênh", "Khẩu hiệu", "Nội dung"), rows)
 
+    @property
+    def more_text(self) -> str | None:
+        if not self.more:
+            return None
+        return f"… và {self.more:,} lượt đăng nữa trong khoảng thời gian này; xem thêm bằng --limit N".replace(",", ".")
 
-def upcoming_slots(project: Project, now: dt.datetime, span: dt.timedelta) -> Upcoming:
+
+def upcoming_slots(project: Project, now: dt.datetime, span: dt.timedelta, limit: int) -> Upcoming:
+    """The first `limit` slots of [now, now + span) and how many more there are (a 1-second interval is 86,400 a day)."""
     config, slogans = project.config, project.slogans
     history: dict[str, list[str]] = {}
     if config.database.exists():  # planning must not create the database as a side effect
         with Ledger.open(config.database) as ledger:
             history = history_of(ledger, [c.name for c in config.enabled_channels])
     start = now.astimezone(config.timezone)
-    slots = plan(config, slogans, start, start + span, history)
-    return Upcoming(slots, _period_note(project, start, start + span))
+    end = start + span
+    # Widening windows from the start: plan() of a shorter range is a prefix of the whole range's plan.
+    window = dt.timedelta(hours=1)
+    while True:
+        slots = plan(config, slogans, start, min(start + window, end), history)
+        if len(slots) > limit or start + window >= end:
+            break
+        window *= 8
+    total = sum(c.total for c in count_slots(config, slogans, start, end, history).values())
+    return Upcoming(slots[:limit], _period_note(project, start, end), max(0, total - limit))
 
 
 def _period_note(project: Project, start: dt.datetime, end: dt.datetime) -> str | None:

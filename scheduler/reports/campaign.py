@@ -11,31 +11,44 @@ from collections.abc import Callable
 
 from scheduler.cards import CardStore, card_directory
 from scheduler.errors import DanvanError
-from scheduler.ledger import Ledger
-from scheduler.posting.planner import plan
+from scheduler.ledger import STATUSES, Ledger
+from scheduler.ledger.queries import PostGroup
+from scheduler.posting.counting import count_slots
 from scheduler.project import Project
-from scheduler.reports.text import CampaignReport, PostLine, Totals
+from scheduler.reports.text import FAILURE_STATUSES, CampaignReport, PostLine, Totals
 
 
-def build_report(project: Project, ledger: Ledger, since: dt.date, until: dt.date, now: dt.datetime) -> CampaignReport:
-    """Totals per channel and per slogan for the local days since..until (inclusive)."""
+def build_report(
+    project: Project, ledger: Ledger, since: dt.date, until: dt.date, now: dt.datetime, *, every_post: bool = True
+) -> CampaignReport:
+    """Totals per channel and per slogan for the local days since..until (inclusive).
+
+    The totals are summed in SQL. `every_post` loads each post's row too (the CSV and the HTML page list them);
+    without it only the unsuccessful posts are loaded, which is all the text report lists.
+    """
     tz = project.config.timezone
     start = dt.datetime.combine(since, dt.time(), tz)
     end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), tz)
     texts = {s.id: s.text for s in project.slogans.slogans}
+    statuses = STATUSES if every_post else FAILURE_STATUSES
     lines = [
         PostLine(post, texts.get(post.slogan_id, post.slogan_id), reading)
-        for post, reading in ledger.posts_between(start, end)
+        for post, reading in ledger.posts_between(start, end, statuses)
     ]
     report = CampaignReport(
         project.slogans.plan.id, project.slogans.plan.issued_by, since, until, tz, lines, texts=texts
     )
-    for line in lines:
-        report.totals.add(line)
-        for totals in _totals_of(report, line.post.channel, line.post.slogan_id):
-            totals.add(line)
+    _add_posted(report, ledger.post_groups(start, end))
     _add_upcoming(report, project, ledger, max(start, now), end)
     return report
+
+
+def _add_posted(report: CampaignReport, groups: list[PostGroup]) -> None:
+    # Channels and slogans appear in the order of their first post, as in the period's list of posts.
+    for group in sorted(groups, key=lambda g: (g.first_slot, g.channel)):
+        report.totals.add_posts(group.status, group.posts, group.reach, group.views)
+        for totals in _totals_of(report, group.channel, group.slogan_id):
+            totals.add_posts(group.status, group.posts, group.reach, group.views)
 
 
 def _totals_of(report: CampaignReport, channel: str, slogan: str) -> tuple[Totals, Totals]:
@@ -51,12 +64,13 @@ def _add_upcoming(
     if start >= end:
         return
     history = {c.name: ledger.history(c.name) for c in project.config.enabled_channels}
-    for slot in plan(project.config, project.slogans, start, end, history):
-        for totals in _totals_of(report, slot.channel, slot.slogan_id):
-            totals.planned += 1
-        report.totals.planned += 1
-        key = (slot.channel, slot.slogan_id)
-        report.upcoming[key] = report.upcoming.get(key, 0) + 1
+    # Counted, not listed: a 2-second interval over a plan period of years is millions of slots.
+    for channel, counts in count_slots(project.config, project.slogans, start, end, history).items():
+        for slogan_id, planned in counts.per_slogan.items():
+            for totals in _totals_of(report, channel, slogan_id):
+                totals.planned += planned
+            report.totals.planned += planned
+            report.upcoming[(channel, slogan_id)] = planned
 
 
 def card_thumbnails(project: Project) -> Callable[[PostLine], bytes | None]:
