@@ -116,7 +116,7 @@ def naive_render(text: str, style: CardStyle) -> bytes:
     box_w = width - 2 * margin
     box_h = height - header_h - footer_h - 2 * padding
     words = text.split()
-    for size in range(style.max_font_size, style.min_font_size - 1, -1):
+    for size in range(style.max_font_size, style.smallest_font_size - 1, -1):
         font = ImageFont.truetype(str(style.slogan_font), size)
         lines = _greedy_wrap(words, font, box_w)
         if lines is None:
@@ -125,7 +125,7 @@ def naive_render(text: str, style: CardStyle) -> bytes:
         if pitch * len(lines) <= box_h:
             break
     if lines is None:
-        raise ValueError(f"the slogan does not fit at {style.min_font_size} px: {text!r}")
+        raise ValueError(f"the slogan does not fit at {style.smallest_font_size} px: {text!r}")
     top = header_h + padding + (box_h - pitch * len(lines)) // 2
     for index, line in enumerate(lines):
         draw.text(

@@ -142,7 +142,7 @@ def test_stacked_marks_never_touch_the_line_above(text):
 
 def test_longest_draft_slogan_fits_a_square_card():
     layout = fit_slogan(HCM_06, CardStyle())
-    assert CardStyle().min_font_size <= layout.font_size <= CardStyle().max_font_size
+    assert CardStyle().smallest_font_size <= layout.font_size <= CardStyle().max_font_size
     assert " ".join(layout.lines) == HCM_06
 
 
@@ -159,7 +159,7 @@ def test_text_too_long_for_minimum_size_raises_vietnamese_error():
         fit_slogan(HCM_06 * 4, CardStyle())
     message = str(raised.value)
     assert "khẩu hiệu quá dài" in message
-    assert "1080x1080" in message and "40 px" in message and "card.min_font_size" in message
+    assert "1080x1080" in message and "36 px" in message and "card.min_font_size" in message
     with pytest.raises(CardError, match="khẩu hiệu quá dài"):
         render_card(HCM_06 * 4, CardStyle())
 
@@ -495,3 +495,33 @@ def test_the_shared_background_is_never_drawn_on():
     assert background.tobytes() == pixels
     card_layout._fit_display_text.cache_clear()
     assert render_card(COVID_02, style) == first
+
+
+OFFICIAL_300 = (
+    "Thực hiện tốt phương châm “Dân biết, dân bàn, dân làm, dân kiểm tra, dân giám sát, dân thụ hưởng”; "
+    "phát huy vai trò của Mặt trận Tổ quốc Việt Nam và các tổ chức chính trị - xã hội trong công tác dân vận; "
+    "xây dựng khối đại đoàn kết toàn dân tộc vững mạnh, thực hiện thắng lợi Nghị quyết Đại hội XIII của Đảng!"
+)
+
+
+@pytest.mark.parametrize("size", [(1080, 1080), (1200, 630), (960, 720), (1080, 1350)])
+def test_a_300_character_official_text_fits_every_usual_card_size_by_default(size: tuple[int, int]) -> None:
+    from scheduler.cards import fit_slogan
+
+    assert len(OFFICIAL_300) >= 300
+    style = CardStyle(size=size)
+    layout = fit_slogan(OFFICIAL_300, style)
+    # ...and at a size that stays readable on a phone showing the card 400 px wide
+    assert layout.font_size * 400 / size[0] >= 13
+
+
+def test_the_default_minimum_follows_the_card_and_min_font_size_still_overrides_it() -> None:
+    from scheduler.cards import fit_slogan
+    from scheduler.errors import CardError
+    from scheduler.project.cardstyle import readable_min_font_size
+
+    assert (
+        readable_min_font_size((960, 720)) < readable_min_font_size((1080, 1080)) < readable_min_font_size((1200, 630))
+    )
+    with pytest.raises(CardError, match="40 px"):
+        fit_slogan(OFFICIAL_300, CardStyle(size=(960, 720), min_font_size=40))

@@ -442,6 +442,25 @@ def test_channel_card_overrides_the_brand(project_dir: Path) -> None:
     assert channel.schedule.interval == dt.timedelta(minutes=90)
 
 
+def test_an_unset_min_font_size_is_derived_per_card_size_and_a_set_one_is_kept(project_dir: Path) -> None:
+    text = """
+    card: {size: [1080, 1080]}
+    channels:
+      - name: wide
+        type: outbox
+        schedule: {interval: 1h}
+        card: {size: [960, 720]}
+      - name: fixed
+        type: outbox
+        schedule: {interval: 1h}
+        card: {size: [960, 720], min_font_size: 40}
+    """
+    (project_dir / "config.yaml").write_text(dedent(text), encoding="utf-8")
+    wide, fixed = load_config(project_dir / "config.yaml", {}).channels
+    assert wide.card.min_font_size is None and wide.card.smallest_font_size == 32
+    assert fixed.card.smallest_font_size == 40
+
+
 @pytest.mark.parametrize(
     ("key", "base"),
     [

@@ -52,7 +52,7 @@ class CardGeometry:
 def fit_slogan(text: str, style: CardStyle) -> SloganLayout:
     """Lay the slogan out at the largest size in [min_font_size, max_font_size] that fits its box.
 
-    Raises CardError (Vietnamese message) when it does not fit even at `style.min_font_size`.
+    Raises CardError (Vietnamese message) when it does not fit even at `style.smallest_font_size`.
     """
     return _fit_display_text(_display_text(text, style), style)
 
@@ -124,7 +124,7 @@ def _fit_display_text(text: str, style: CardStyle) -> SloganLayout:
             return layout
     width, height = style.size
     raise CardError(
-        f"khẩu hiệu quá dài: không vừa thẻ {width}x{height} ở cỡ chữ tối thiểu {style.min_font_size} px; "
+        f"khẩu hiệu quá dài: không vừa thẻ {width}x{height} ở cỡ chữ tối thiểu {style.smallest_font_size} px; "
         "hãy rút gọn hoặc giảm card.min_font_size"
     )
 
@@ -132,19 +132,19 @@ def _fit_display_text(text: str, style: CardStyle) -> SloganLayout:
 def _check_fit_inputs(text: str, style: CardStyle) -> None:
     if not text:
         raise CardError("khẩu hiệu rỗng: không có chữ nào để đặt lên thẻ")
-    if not 1 <= style.min_font_size <= style.max_font_size:
+    if not 1 <= style.smallest_font_size <= style.max_font_size:
         raise CardError(
-            f"cỡ chữ không hợp lệ: card.min_font_size ({style.min_font_size}) phải từ 1 đến "
+            f"cỡ chữ không hợp lệ: card.min_font_size ({style.smallest_font_size}) phải từ 1 đến "
             f"card.max_font_size ({style.max_font_size})"
         )
 
 
 def _largest_layout(text: str, style: CardStyle, box: Box, split_ranges: bool) -> SloganLayout | None:
-    best = _layout_at(text, style, style.min_font_size, box, split_ranges)
+    best = _layout_at(text, style, style.smallest_font_size, box, split_ranges)
     if best is None:
         return None
     # Binary search: whether a size fits is (all but) monotonic, and ~7 probes beat ~80 for a linear scan.
-    low, high = style.min_font_size + 1, style.max_font_size
+    low, high = style.smallest_font_size + 1, style.max_font_size
     while low <= high:
         middle = (low + high) // 2
         candidate = _layout_at(text, style, middle, box, split_ranges)

@@ -51,9 +51,10 @@ class _CardReader:
         fields = Fields(node, self.values.report, self.where, _CARD_KEYS)
         errors_before = len([p for p in self.values.report.problems if p.is_error])
         fonts = Fields(fields.mapping("fonts"), self.values.report, f"{self.where}.fonts", ["slogan", "text"])
-        min_size = fields.integer("min_font_size", self.base.min_font_size, 8, 400)
+        # Unset, it stays None (also through a channel's card): derived from each card's own size.
+        min_size = fields.integer("min_font_size", 0, 8, 400) if "min_font_size" in fields else self.base.min_font_size
         max_size = fields.integer("max_font_size", self.base.max_font_size, 8, 600)
-        if min_size > max_size:
+        if min_size is not None and min_size > max_size:
             self.values.report.error(
                 fields.value_node("min_font_size") or node,
                 f"{self.where}.min_font_size ({min_size}) lớn hơn max_font_size ({max_size})",
