@@ -79,6 +79,14 @@ def remove_leftover_temporaries(directory: Path, now: float | None = None) -> li
     return removed
 
 
+def holds_bytes(path: Path, data: bytes) -> bool:
+    """Whether `path` is a plain file (not a symlink) holding exactly `data`."""
+    try:
+        return not path.is_symlink() and path.stat().st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        return False
+
+
 def is_temporary(path: Path) -> bool:
     """Whether `path` is one of our temporary files (never to be mistaken for output)."""
     return _TEMPORARY_NAME.fullmatch(path.name) is not None

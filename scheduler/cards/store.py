@@ -1,7 +1,13 @@
-"""Rendered cards on disk under their content hash, so one card is drawn once however many channels post it."""
+"""Rendered cards on disk under their identity hash, so one card is drawn once however many channels post it.
+
+Beside each card lies `<card>.sha256`, the digest of its bytes, written after the card. A card is reused
+only when its bytes still match: a file edited or replaced by hand is drawn again, never published.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import threading
 from pathlib import Path
 
@@ -27,9 +33,9 @@ class CardStore:
     def find(self, card_hash: str) -> bytes | None:
         """A card drawn earlier, by its hash (whatever its format); None when it is not on disk."""
         for extension in ("jpg", "png"):
-            path = self.directory / f"{card_hash}.{extension}"
-            if path.exists():
-                return path.read_bytes()
+            data = _read_verified(self.directory / f"{card_hash}.{extension}")
+            if data is not None:
+                return data
         return None
 
     def get(self, text: str, style: CardStyle) -> CardFile:
@@ -40,9 +46,8 @@ class CardStore:
         digest = card_hash(text, style)
         path = self.directory / f"{digest}.{card_extension(style)}"
         with _lock_for(digest):
-            try:
-                data = path.read_bytes()
-            except FileNotFoundError:
+            data = _read_verified(path)
+            if data is None:
                 data = render_card(text, style)
                 self._save(path, data)
         return CardFile(data=data, hash=digest, extension=card_extension(style))
@@ -52,8 +57,27 @@ class CardStore:
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             write_atomically(path, data)
+            write_atomically(_digest_path(path), _digest(data).encode("ascii"))
         except OSError:
             pass
+
+
+def _read_verified(path: Path) -> bytes | None:
+    """The card's bytes when they match the digest written with them; None when absent or altered."""
+    try:
+        data = path.read_bytes()
+        recorded = _digest_path(path).read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return data if hmac.compare_digest(recorded, _digest(data)) else None
+
+
+def _digest_path(path: Path) -> Path:
+    return path.with_name(path.name + ".sha256")
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 _locks: dict[str, threading.Lock] = {}

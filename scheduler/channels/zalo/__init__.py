@@ -25,7 +25,7 @@ from scheduler.channels.http import HttpClient, RetryPolicy, Sleep, json_body
 from scheduler.channels.zalo.store import ZaloStore
 from scheduler.channels.zalo.tokens import TokenKeeper
 from scheduler.errors import ChannelError
-from scheduler.files import write_atomically
+from scheduler.files import SymlinkRefusedError, holds_bytes, write_atomically
 from scheduler.project.models import ZaloSettings
 
 log = logging.getLogger("danvan.zalo")
@@ -161,10 +161,14 @@ class ZaloChannel:
         """Copy the card into image_dir under its content hash; Zalo fetches it from image_base_url."""
         name = f"{card.hash}.{card.extension}"
         target = self.settings.image_dir / name
-        if not target.exists():
+        # A file of that name is reused only when its bytes are this card's: anything else that was put
+        # there (an edited or replaced image) is served to Zalo under the agency's name, so it is rewritten.
+        if not holds_bytes(target, card.data):
             try:
                 self.settings.image_dir.mkdir(parents=True, exist_ok=True)
                 write_atomically(target, card.data)
+            except SymlinkRefusedError as exc:
+                raise ChannelError(f"không ghi thẻ vào image_dir: {exc}", "permanent") from exc
             except OSError as exc:
                 raise ChannelError(
                     f"không ghi được thẻ vào thư mục image_dir {self.settings.image_dir}: {exc.strerror}", "transient"
