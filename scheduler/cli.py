@@ -277,6 +277,7 @@ def log(
 ) -> None:
     """Nhật ký đăng bài, mới nhất trước. JSON và CSV có mọi dòng; bảng chỉ các dòng mới nhất, trừ khi --all."""
     from scheduler.ledger import Ledger
+    from scheduler.reports import log as posting_log
     from scheduler.reports import text as report
 
     if as_json and as_csv:
@@ -290,14 +291,14 @@ def log(
     table = not (as_json or as_csv)
     rows = limit or (TABLE_ROWS if table and not show_all else None)
     with user_errors(), Ledger.open(project.config.database) as ledger:
-        posts = ledger.list_posts(since=since_at, channel=channel_name, status=status, limit=rows)
-        hidden = ledger.count_posts(since=since_at, channel=channel_name, status=status) - len(posts) if table else 0
+        lines = ledger.log_lines(since=since_at, channel=channel_name, status=status, limit=rows)
+        hidden = ledger.count_posts(since=since_at, channel=channel_name, status=status) - len(lines) if table else 0
     if as_json:
-        click.echo(report.log_json(posts, tz))
+        click.echo(posting_log.log_json(lines, tz))
     elif as_csv:
-        click.echo(report.log_csv(posts, tz), nl=False)
+        click.echo(posting_log.log_csv(lines, tz), nl=False)
     else:
-        click.echo(report.log_table(posts, tz))
+        click.echo(posting_log.log_table(lines, tz))
         if hidden > 0:
             click.echo(f"… còn {hidden} lượt cũ hơn; xem thêm bằng --limit N, --since NGÀY hoặc --all", err=True)
 

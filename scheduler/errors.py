@@ -47,6 +47,10 @@ class UnreadableFileError(DanvanError):
     """A file that must be read does not exist or cannot be opened."""
 
 
+class LedgerError(DanvanError):
+    """An operation on the ledger would break its rules (e.g. an illegal status change)."""
+
+
 class CardError(DanvanError):
     """A card cannot be laid out or rendered (e.g. the text does not fit at the minimum size)."""
 

@@ -242,15 +242,33 @@ def test_log_json_is_the_indented_json_of_the_records() -> None:
     import json as json_module
     from zoneinfo import ZoneInfo
 
-    from scheduler.ledger import Post
-    from scheduler.reports.text import log_json, log_record
+    from scheduler.ledger.queries import LogLine
+    from scheduler.reports.log import log_json, log_record
 
     tz = ZoneInfo("Asia/Ho_Chi_Minh")
-    slot = dt.datetime(2021, 10, 15, 1, 0, tzinfo=dt.UTC)
-    posts = [
-        Post(1, "fb", slot, "dan-van", "posted", "123_456", None, "h", "c", 1, slot, slot, 42),
-        Post(2, "zalo", slot, "khéo", "failed", None, 'lỗi "mạng"\n<0>', None, None, 1, None, None, None),
+    lines = [
+        LogLine(
+            "fb", "dan-van", "2021-10-15T08:00:00+07:00", "posted", "123_456", "2021-10-15T01:00:03+00:00", 42, None
+        ),
+        LogLine("zalo", "khéo", "2021-10-15T01:00:00+00:00", "failed", None, None, None, 'lỗi "mạng"\n<0>'),
     ]
-    expected = json_module.dumps([log_record(p, tz) for p in posts], ensure_ascii=False, indent=2)
-    assert log_json(posts, tz) == expected
+    records = [log_record(line, tz) for line in lines]
+    assert [r["slot"] for r in records] == ["2021-10-15T08:00:00+07:00", "2021-10-15T08:00:00+07:00"]
+    assert records[0]["posted_at"] == "2021-10-15T08:00:03+07:00"
+    expected = json_module.dumps(records, ensure_ascii=False, indent=2)
+    assert log_json(lines, tz) == expected
     assert log_json([], tz) == json_module.dumps([], indent=2)
+
+
+def test_log_times_are_in_the_config_zone_with_the_offset_also_across_dst() -> None:
+    from zoneinfo import ZoneInfo
+
+    from scheduler.reports.log import local_iso
+
+    berlin = ZoneInfo("Europe/Berlin")
+    assert local_iso("2021-03-28T00:30:00+00:00", berlin) == "2021-03-28T01:30:00+01:00"
+    assert local_iso("2021-03-28T01:30:00+00:00", berlin) == "2021-03-28T03:30:00+02:00"
+    assert local_iso("2021-03-28T03:30:00+02:00", berlin) == "2021-03-28T03:30:00+02:00"
+    assert local_iso("2021-10-31T02:30:00+01:00", berlin) == "2021-10-31T02:30:00+01:00"
+    assert local_iso("2021-10-31T00:30:00+00:00", berlin) == "2021-10-31T02:30:00+02:00"
+    assert local_iso("2021-10-15T08:00:00.250000+07:00", ZoneInfo("UTC")) == "2021-10-15T01:00:00.250000+00:00"

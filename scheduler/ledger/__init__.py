@@ -6,8 +6,9 @@ state machine), `service` (channel pause state, incidents, heartbeat), `zalo` (t
 The names callers use are re-exported here, so `from scheduler.ledger import Ledger` is the way in.
 """
 
+from scheduler.errors import LedgerError
 from scheduler.ledger.connection import BUSY_TIMEOUT_SECONDS
-from scheduler.ledger.posts import Ledger, LedgerError
+from scheduler.ledger.posts import Ledger
 from scheduler.ledger.records import (
     METRICS,
     STATUSES,

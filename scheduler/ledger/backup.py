@@ -11,8 +11,8 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from scheduler.errors import LedgerError
 from scheduler.files import replacing
-from scheduler.ledger.posts import LedgerError
 
 
 @dataclass(frozen=True)

@@ -27,9 +27,9 @@ from typing import Final, Self
 
 from sqlite_utils import Database
 
-from scheduler.errors import DanvanError
+from scheduler.errors import LedgerError
 from scheduler.ledger.connection import BUSY_TIMEOUT_SECONDS, connect, immediate
-from scheduler.ledger.queries import ReportQueries
+from scheduler.ledger.queries import ReportQueries, post_filters
 from scheduler.ledger.records import (
     METRICS,
     STATUSES,
@@ -58,10 +58,6 @@ _TRANSITIONS: Final[Mapping[Status, frozenset[Status]]] = {
 # Statuses whose slot was used by a slogan: the planner must count them when rotating, a failed
 # attempt included, since the officer saw (or the platform may show) that slogan in that slot.
 _USED_STATUSES: Final[tuple[Status, ...]] = ("sending", "posted", "unknown", "failed")
-
-
-class LedgerError(DanvanError):
-    """An operation on the ledger would break its rules (e.g. an illegal status change)."""
 
 
 # The latest reading that carries a reach value, picked by one correlated lookup per row on the
@@ -312,7 +308,7 @@ class Ledger(ServiceTables, ZaloTables, ReportQueries):
         return datetime.fromisoformat(rows[0]["slot"]) if rows else None
 
     def count_posts(self, since: datetime | None = None, channel: str | None = None, status: str | None = None) -> int:
-        where, params = _post_filters(since, channel, status)
+        where, params = post_filters(since, channel, status)
         rows = list(self._db.query(f"SELECT count(*) AS n FROM posts {where}", params))
         return int(rows[0]["n"])
 
@@ -324,7 +320,7 @@ class Ledger(ServiceTables, ZaloTables, ReportQueries):
         limit: int | None = None,
     ) -> list[Post]:
         """Posts newest slot first, each with its latest reach reading; every filter is optional."""
-        where, params = _post_filters(since, channel, status)
+        where, params = post_filters(since, channel, status)
         tail = ""
         if limit is not None:
             tail = "LIMIT ?"
@@ -370,30 +366,9 @@ class Ledger(ServiceTables, ZaloTables, ReportQueries):
         return self._require_id(post_id)
 
 
-def _post_filters(since: datetime | None, channel: str | None, status: str | None) -> tuple[str, list[object]]:
-    conditions: list[str] = []
-    params: list[object] = []
-    if since is not None:
-        conditions.append("slot_utc >= ?")
-        params.append(iso_utc(since, "since"))
-    if channel is not None:
-        conditions.append("channel = ?")
-        params.append(channel)
-    if status is not None:
-        conditions.append("status = ?")
-        params.append(_check_status(status))
-    return (f"WHERE {' AND '.join(conditions)}" if conditions else ""), params
-
-
 def _check_transition(post: Post, target: Status) -> None:
     if target not in _TRANSITIONS[post.status]:
         raise LedgerError(
             f"không thể chuyển lượt đăng {post.slot.isoformat()} của kênh {post.channel} (bài số {post.id}) "
             f"từ trạng thái '{post.status}' sang '{target}'"
         )
-
-
-def _check_status(status: str) -> Status:
-    if status not in STATUSES:
-        raise LedgerError(f"trạng thái không hợp lệ: '{status}' (hợp lệ: {', '.join(STATUSES)})")
-    return status
