@@ -11,14 +11,15 @@ from pathlib import Path
 
 from scheduler.cards import fit_slogan, render_card
 from scheduler.channels import build_channels
-from scheduler.errors import CardError, ChannelError, Problem, UnreadableFileError
+from scheduler.errors import CardError, ChannelError, InputError, Problem, UnreadableFileError
 from scheduler.files import write_atomically
 from scheduler.ledger import ZaloLedgerStore
 from scheduler.project.cardstyle import CardStyle
 from scheduler.project.config import declared_slogans_path, parse_config
 from scheduler.project.models import Config, LintPolicy
 from scheduler.project.slogans import SloganFile, parse_slogans
-from scheduler.project.yamlmarks import Report, read_text_file
+from scheduler.project.yamlbounds import LIMIT_RULES
+from scheduler.project.yamlmarks import Report, compose, read_text_file
 from scheduler.proofread import Fix, fix_slogan_file, lint_slogan_file
 
 log = logging.getLogger("danvan.check")
@@ -94,6 +95,9 @@ def _read(path: Path, result: CheckResult) -> str | None:
         message = str(exc).removeprefix(f"{path}: ")
         result.problems.append(Problem(str(path), 1, 1, "error", message, "file-unreadable"))
         return None
+    except InputError as exc:  # larger than any real file: said where the limit is passed, nothing more is read
+        result.problems.extend(exc.problems)
+        return None
 
 
 def _check_slogans(path: Path, result: CheckResult, lint: LintPolicy) -> SloganFile | None:
@@ -106,8 +110,14 @@ def _check_slogans(path: Path, result: CheckResult, lint: LintPolicy) -> SloganF
     report = Report(str(path))
     slogans = parse_slogans(text, path, report)
     result.problems.extend(report.problems)
-    result.problems.extend(lint_slogan_file(text, str(path), lint))
+    if not _over_limits(report):
+        result.problems.extend(lint_slogan_file(text, str(path), lint))
     return slogans
+
+
+def _over_limits(report: Report) -> bool:
+    """A file not read through for its size, a value's length or its aliases: proofreading must not read it either."""
+    return any(p.rule in LIMIT_RULES for p in report.problems)
 
 
 @dataclass(frozen=True)
@@ -124,6 +134,10 @@ def fix_slogans(config_path: Path, env: Mapping[str, str] | None = None) -> FixR
     if path is None:
         raise UnreadableFileError(f"{config_path}: không xác định được tệp khẩu hiệu")
     original = read_text_file(path)
+    limits = Report(str(path))
+    compose(original, limits)
+    if _over_limits(limits):
+        raise InputError(limits.problems)
     fixed, fixes = fix_slogan_file(original, config.lint if config else LintPolicy())
     if fixes:
         mode = path.stat().st_mode & 0o777

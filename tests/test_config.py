@@ -520,3 +520,19 @@ def test_zalo_redirect_uri_and_broadcast_are_accepted_keys(project_dir: Path) ->
     zalo = load_config(project_dir / "config.yaml", ENV).channels[1].settings
     assert isinstance(zalo, ZaloSettings)
     assert zalo.broadcast is True and zalo.redirect_uri == "https://example.gov.vn/zalo/callback"
+
+
+def test_a_channel_name_with_a_final_newline_is_refused(project_dir: Path) -> None:
+    problem = only(
+        problems_of(
+            project_dir,
+            """
+            channels:
+              - name: "outbox\\n"
+                type: outbox
+                schedule: {times: ["08:00"]}
+            """,
+        )
+    )
+    assert (problem.rule, problem.line, problem.column) == ("invalid-name", 2, 11)
+    assert "'outbox\\n'" in problem.message and "\n" not in problem.message

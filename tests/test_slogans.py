@@ -57,6 +57,7 @@ def test_dates_are_parsed_as_dates() -> None:
 
 BAD = [
     pytest.param('  - id: Ky_Niem\n    text: "Một"\n', 6, 9, "slogan-id", id="malformed-id"),
+    pytest.param('  - id: "dan-van-kheo\\n"\n    text: "Một"\n', 6, 9, "slogan-id", id="id-with-final-newline"),
     pytest.param('  - id: a\n    text: "Một"\n  - id: a\n    text: "Hai"\n', 8, 9, "duplicate-id", id="duplicate-id"),
     pytest.param('  - id: a\n    text: "   "\n', 7, 11, "empty-text", id="empty-text"),
     pytest.param("  - id: a\n", 6, 5, "missing-key", id="missing-text"),
@@ -110,3 +111,11 @@ def test_shipped_slogan_file_is_valid_and_every_slogan_has_a_source() -> None:
     assert shipped.plan.issued_on == dt.date(2021, 9, 9)
     assert all(s.source for s in shipped.slogans)
     assert all(unicodedata.is_normalized("NFC", s.text) for s in shipped.slogans)
+
+
+@pytest.mark.parametrize("bad_id", ["dan-van-kheo\\n", "dan-van-kheo\\r", "dan-van-kheo\\t"])
+def test_an_id_with_a_control_character_is_refused_and_shown_escaped(bad_id: str) -> None:
+    [problem] = [p for p in problems_of(PLAN + f'slogans:\n  - id: "{bad_id}"\n    text: "Một"\n') if p.is_error]
+    assert problem.rule == "slogan-id"
+    assert f"'{bad_id}'" in problem.message  # escaped, so the message stays one line
+    assert "\n" not in problem.message and "\r" not in problem.message

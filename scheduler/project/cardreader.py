@@ -12,7 +12,7 @@ from scheduler.project.cardstyle import CardFormat, CardStyle
 from scheduler.project.values import ValueReader
 from scheduler.project.yamlmarks import INT_TAG, Fields, is_null, nowhere
 
-COLOR_RE = re.compile(r"^#(?:[0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})$")
+COLOR_RE = re.compile(r"#(?:[0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})")
 
 
 def read_card(values: ValueReader, node: yaml.MappingNode | None, base: CardStyle, where: str) -> CardStyle | None:
@@ -115,7 +115,7 @@ class _CardReader:
         value = fields.string(key)
         if value is None:
             return default
-        if not COLOR_RE.match(value.strip()):
+        if not COLOR_RE.fullmatch(value.strip()):
             self.values.report.error(
                 fields.value_node(key) or nowhere(),
                 f'{self.where}.{key} phải là mã màu dạng #RRGGBB (đặt trong ngoặc kép), ví dụ "#DA251D"',

@@ -22,7 +22,7 @@ from scheduler.project.schedules import ScheduleReader
 from scheduler.project.values import ValueReader
 from scheduler.project.yamlmarks import STR_TAG, Fields, Report, describe, position, scalar_text
 
-CHANNEL_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+CHANNEL_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")  # always fullmatch: `$` lets a final \n through
 CAPTION_FIELDS = ("text", "hashtags", "plan", "issued_by", "slogan_id")
 _COMMON_CHANNEL_KEYS = ["name", "type", "enabled", "schedule", "card", "caption", "hashtags"]
 
@@ -127,7 +127,7 @@ class _ChannelReader:
     def _name(self, fields: Fields) -> str | None:
         name = fields.string("name")
         node = fields.value_node("name")
-        if name is not None and node is not None and not CHANNEL_NAME_RE.match(name):
+        if name is not None and node is not None and not CHANNEL_NAME_RE.fullmatch(name):
             self.report.error(
                 node, f"tên kênh '{name}' không hợp lệ: chỉ dùng chữ không dấu, số, '-', '_' hoặc '.'", "invalid-name"
             )

@@ -11,14 +11,14 @@ import re
 from typing import Any
 
 _DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_DOW_TOKEN_RE = re.compile(r"^(\*|\d+)(?:-(\d+))?(?:/(\d+))?$")
+_DOW_TOKEN_RE = re.compile(r"(\*|\d+)(?:-(\d+))?(?:/(\d+))?")
 
 
 def crontab_weekdays(field: str) -> str:
     """Rewrite a crontab day-of-week field (0/7 = Sunday) for APScheduler; raise ValueError if malformed."""
     days: list[str] = []
     for token in field.split(","):
-        match = _DOW_TOKEN_RE.match(token)
+        match = _DOW_TOKEN_RE.fullmatch(token)
         if match is None:
             days.append(token)  # names such as mon-fri are the same in both conventions
             continue

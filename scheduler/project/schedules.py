@@ -15,8 +15,8 @@ from scheduler.project.cron import crontab_weekdays
 from scheduler.project.models import Schedule
 from scheduler.project.yamlmarks import STR_TAG, Fields, Report, scalar_text, value_column
 
-TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
-INTERVAL_RE = re.compile(r"^(?:\d+[smhd])+$")
+TIME_RE = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
+INTERVAL_RE = re.compile(r"(?:\d+[smhd])+")
 INTERVAL_PART_RE = re.compile(r"(\d+)([smhd])")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 CRON_FIELDS = ("minute", "hour", "day", "month", "day_of_week")
@@ -26,7 +26,7 @@ CRON_FIELD_NAMES = ("phút", "giờ", "ngày", "tháng", "thứ")
 def parse_duration(text: str) -> dt.timedelta | None:
     """'90m', '2h', '1d', '1h30m' -> timedelta; None when malformed or zero."""
     compact = text.strip().replace(" ", "")
-    if not INTERVAL_RE.match(compact):
+    if not INTERVAL_RE.fullmatch(compact):
         return None
     seconds = sum(int(n) * _UNITS[unit] for n, unit in INTERVAL_PART_RE.findall(compact))
     return dt.timedelta(seconds=seconds) if seconds > 0 else None
@@ -95,7 +95,7 @@ class ScheduleReader:
             return None
         times: list[dt.time] = []
         for item in items:
-            match = TIME_RE.match(scalar_text(item).strip()) if isinstance(item, yaml.ScalarNode) else None
+            match = TIME_RE.fullmatch(scalar_text(item).strip()) if isinstance(item, yaml.ScalarNode) else None
             if match is None:
                 self.report.error(
                     item, 'giờ đăng phải có dạng "HH:MM" từ 00:00 đến 23:59, ví dụ "08:00"', "invalid-time"

@@ -11,6 +11,7 @@ from pathlib import Path
 import yaml
 
 from scheduler.errors import InputError
+from scheduler.project.limits import MAX_SLOGAN_CHARS
 from scheduler.project.yamlmarks import (
     Fields,
     Report,
@@ -21,7 +22,7 @@ from scheduler.project.yamlmarks import (
     value_column,
 )
 
-SLOGAN_ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SLOGAN_ID_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # always fullmatch: `$` lets a final \n through
 _SPACES_RE = re.compile(r"\s+")
 
 
@@ -174,7 +175,7 @@ def _parse_slogan(item: yaml.Node, index: int, report: Report) -> Slogan | None:
 def _slogan_id(fields: Fields, report: Report) -> str | None:
     slogan_id = fields.string("id", allow_number=True)
     node = fields.value_node("id")
-    if slogan_id is not None and node is not None and not SLOGAN_ID_RE.match(slogan_id):
+    if slogan_id is not None and node is not None and not SLOGAN_ID_RE.fullmatch(slogan_id):
         report.error(
             node,
             f"mã khẩu hiệu '{slogan_id}' không hợp lệ: chỉ dùng chữ thường không dấu a-z, số 0-9 và dấu '-' "
@@ -194,8 +195,24 @@ def _slogan_text(fields: Fields, report: Report) -> str | None:
     if not text:
         report.error(node, "nội dung khẩu hiệu (text) đang để trống", "empty-text")
         return None
+    if len(text) > MAX_SLOGAN_CHARS:
+        _too_long(text, node, report)
+        return None
     # NFD or mixed forms are normalised here silently; `danvan check` reports them (lint.py, encoding-nfd).
     return text
+
+
+def _too_long(text: str, node: yaml.Node, report: Report) -> None:
+    """Said before proofreading and card fitting see the text: no card shows that much, and both cost per character."""
+    assert isinstance(node, yaml.ScalarNode)  # fields.string returned its text
+    report.at(
+        node.start_mark.line + 1,
+        value_column(node),
+        "error",
+        f"khẩu hiệu dài {len(text)} ký tự, quá giới hạn {MAX_SLOGAN_CHARS} ký tự (một thẻ ảnh không hiện được nhiều hơn); "
+        "hãy rút gọn hoặc tách thành nhiều khẩu hiệu",
+        "slogan-too-long",
+    )
 
 
 def _slogan_dates(fields: Fields, report: Report) -> tuple[dt.date, ...] | None:
