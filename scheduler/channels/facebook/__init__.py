@@ -56,7 +56,10 @@ class FacebookChannel:
         self.dead_metrics = self.insights.dead_metrics  # the metrics Facebook removed, learnt while reading
         self.sleep = sleep
         token_hint = settings.access_token.describe("access_token")
+        # Everything a Graph answer might echo back; http.py blanks these out of every answer it reads.
         secrets = [settings.access_token, settings.app_secret or ""]
+        if settings.app_secret:
+            secrets.append(appsecret_proof(settings.access_token, settings.app_secret))
         self.http = HttpClient(
             platform="Facebook",
             classify=lambda response: with_wait(

@@ -366,7 +366,7 @@ class ZaloChannel:
             classify=classify,
             policy=self.http.policy,
             sleep=self.sleep,
-            secrets=[token, self.settings.app_secret],
+            secrets=[token, *self.tokens.secrets()],
             session=self.http.session,
         )
         response = http.call(

@@ -28,6 +28,7 @@ from scheduler.channels.zalo.secretbox import SecretBox, SecretBoxError
 from scheduler.channels.zalo.store import ZaloStore
 from scheduler.errors import ChannelError
 from scheduler.project.models import ZaloSettings
+from scheduler.redaction import redact
 
 log = logging.getLogger("danvan.zalo")
 
@@ -154,9 +155,20 @@ class TokenKeeper:
         sealed = self.store.verifier(self.channel)
         return self.box.open(sealed) if sealed else None
 
+    def secrets(self) -> list[str]:
+        """What a Zalo answer must never carry into our code: the app secret and the tokens known right now."""
+        known = [self.settings.app_secret, self.settings.refresh_token or ""]
+        if self._cached is not None:
+            known += [self._cached.access_token, self._cached.refresh_token]
+        return known
+
     # --- internals --------------------------------------------------------------------------
 
     def _grant(self, fields: dict[str, str], keep_refresh: str | None) -> TokenPair:
+        # The answer carries the new pair, so only what was sent is blanked out of it: the spent refresh
+        # token (echoed back it reads as "no new one"), the code and its verifier.
+        spent = [fields.get(key, "") for key in ("refresh_token", "code", "code_verifier")]
+        self.http.secrets = [self.settings.app_secret, *spent]
         response = self.http.call(
             "POST",
             f"{self.settings.oauth_base}/v4/oa/access_token",
@@ -171,7 +183,9 @@ class TokenKeeper:
     def _pair_from(self, body: Any, keep_refresh: str | None) -> TokenPair:
         if not isinstance(body, dict) or body.get("error") not in (None, 0, "0") or not body.get("access_token"):
             raise self._refused(body)
-        refresh = body.get("refresh_token") or keep_refresh  # a reply without a new one: the old one lives on
+        refresh = body.get("refresh_token")
+        if not refresh or (keep_refresh and str(refresh) == redact(keep_refresh, [keep_refresh])):
+            refresh = keep_refresh  # a reply without a new one (or echoing the old one): the old one lives on
         if not refresh:
             raise self._refused(body)
         try:
