@@ -24,6 +24,7 @@ from types import TracebackType
 from typing import Self
 
 from scheduler.errors import DanvanError
+from scheduler.timefmt import moment_text
 
 
 class AlreadyRunningError(DanvanError):
@@ -48,7 +49,7 @@ def _already_running_message(db_path: Path, pid: int | None, host: str | None, s
         who.append(f"trên máy {host}")
     details = [" ".join(who)] if who else []
     if started_at is not None:
-        details.append(f"từ {started_at:%Y-%m-%d %H:%M}")
+        details.append(f"từ {moment_text(started_at)}")
     holder = f" ({', '.join(details)})" if details else ""
     return f"một tiến trình danvan khác đang chạy trên cơ sở dữ liệu {db_path}{holder}; dừng nó trước khi chạy lại"
 

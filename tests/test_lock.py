@@ -92,7 +92,7 @@ def test_another_process_is_refused_while_we_hold_the_lock(db_path: Path) -> Non
     assert result.returncode == 3, result.stderr
     assert result.stdout.strip() == (
         f"một tiến trình danvan khác đang chạy trên cơ sở dữ liệu {db_path} "
-        f"(PID {os.getpid()} trên máy {socket.gethostname()}, từ 2021-10-01 08:00); dừng nó trước khi chạy lại"
+        f"(PID {os.getpid()} trên máy {socket.gethostname()}, từ 01/10/2021 08:00); dừng nó trước khi chạy lại"
     )
 
 

@@ -18,6 +18,7 @@ from email.message import EmailMessage
 from scheduler.ledger import Ledger
 from scheduler.project.models import EmailAlerts
 from scheduler.redaction import redact
+from scheduler.timefmt import moment_text
 
 log = logging.getLogger("danvan.alerts")
 
@@ -64,7 +65,7 @@ class Alerter:
         mail["From"] = self.email.sender
         mail["To"] = ", ".join(self.email.recipients)
         mail.set_content(
-            f"Lúc {now:%d/%m/%Y %H:%M}, kênh {channel} gặp sự cố cần cán bộ xử lý:\n\n{message}\n\n"
+            f"Lúc {moment_text(now)}, kênh {channel} gặp sự cố cần cán bộ xử lý:\n\n{message}\n\n"
             "Xem thêm: danvan status, danvan log --channel " + channel + "\n"
         )
         try:

@@ -23,6 +23,7 @@ from scheduler.posting.publisher import system_clock
 from scheduler.project import Project
 from scheduler.project.models import ReachPolicy
 from scheduler.reports.text import count_text, format_table
+from scheduler.timefmt import moment_text
 
 log = logging.getLogger("danvan.reach")
 
@@ -138,7 +139,7 @@ def reach_table(results: Sequence[ReadResult], tz: ZoneInfo) -> str:
         values = result.values or {}
         rows.append(
             (
-                f"{result.post.slot.astimezone(tz):%d/%m/%Y %H:%M}",
+                f"{moment_text(result.post.slot, tz)}",
                 result.post.channel,
                 result.post.slogan_id,
                 count_text(values.get("reach")),

@@ -12,6 +12,7 @@ import io
 from collections.abc import Callable
 
 from scheduler.reports.text import STATUS_LABELS, CampaignReport, PostLine, Totals, count_text
+from scheduler.timefmt import day_text, moment_text
 
 Thumbnail = Callable[[PostLine], bytes | None]
 
@@ -59,7 +60,7 @@ def _e(text: object) -> str:
 
 
 def render_html(report: CampaignReport, thumbnail: Thumbnail, generated_at: dt.datetime) -> str:
-    period = f"{report.since:%d/%m/%Y} - {report.until:%d/%m/%Y}"
+    period = f"{day_text(report.since)} - {day_text(report.until)}"
     sections = [
         _header(report, period),
         _summary_cards(report.totals),
@@ -75,7 +76,7 @@ def render_html(report: CampaignReport, thumbnail: Thumbnail, generated_at: dt.d
         _failures(report),
         "<h2>Tất cả lượt đăng</h2>",
         _all_posts(report),
-        f"<footer>Tạo bởi danvan lúc {generated_at.astimezone(report.tz):%d/%m/%Y %H:%M}. Số tiếp cận là lần đọc "
+        f"<footer>Tạo bởi danvan lúc {moment_text(generated_at, report.tz)}. Số tiếp cận là lần đọc "
         "gần nhất của từng bài (Facebook: số người xem; Zalo: lượt xem).</footer>",
     ]
     return (
@@ -121,7 +122,7 @@ def _chart(days: list[tuple[dt.date, int]]) -> str:
         bars.append(
             f'<rect x="{x + step * 0.15:.1f}" y="{height - bottom - bar:.1f}" width="{step * 0.7:.1f}" '
             f'height="{bar:.1f}" fill="#DA251D" data-day="{day.isoformat()}" data-reach="{value}">'
-            f"<title>{day:%d/%m/%Y}: {count_text(value)}</title></rect>"
+            f"<title>{day_text(day)}: {count_text(value)}</title></rect>"
         )
         if len(days) <= 16 or index % max(1, len(days) // 10) == 0:
             labels.append(f'<text x="{x + step / 2:.1f}" y="{height - 6}" text-anchor="middle">{day:%d/%m}</text>')
@@ -176,7 +177,7 @@ def _failures(report: CampaignReport) -> str:
     if not report.failures:
         return "<p>Không có.</p>"
     rows = "".join(
-        f"<tr class=fail><td>{line.post.slot.astimezone(report.tz):%d/%m/%Y %H:%M}</td><td>{_e(line.post.channel)}</td>"
+        f"<tr class=fail><td>{moment_text(line.post.slot, report.tz)}</td><td>{_e(line.post.channel)}</td>"
         f"<td>{_e(line.post.slogan_id)}</td><td>{_e(STATUS_LABELS[line.post.status])}</td><td>{_e(line.post.error or '')}</td></tr>"
         for line in report.failures
     )
@@ -187,7 +188,7 @@ def _all_posts(report: CampaignReport) -> str:
     rows = "".join(
         f'<tr data-channel="{_e(line.post.channel)}" data-slot="{line.post.slot.astimezone(report.tz).isoformat()}" '
         f'data-status="{line.post.status}" data-reach="{"" if line.reach is None else line.reach}">'
-        f"<td>{line.post.slot.astimezone(report.tz):%d/%m/%Y %H:%M}</td><td>{_e(line.post.channel)}</td>"
+        f"<td>{moment_text(line.post.slot, report.tz)}</td><td>{_e(line.post.channel)}</td>"
         f"<td>{_e(line.text)}</td><td>{_e(STATUS_LABELS[line.post.status])}</td>"
         f"<td class=n>{count_text(line.reach)}</td><td class=n>{count_text(line.views)}</td></tr>"
         for line in report.lines

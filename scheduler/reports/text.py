@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from scheduler.ledger import LatestReading, Post, Status
 from scheduler.reports.csvfile import csv_text
+from scheduler.timefmt import day_text, moment_text
 
 STATUS_LABELS = {
     "planned": "đã lên lịch",
@@ -200,7 +201,7 @@ TOTALS_HEADER = ("", "Kế hoạch", "Đã đăng", "Lỗi", "Bỏ lỡ", "Chưa
 
 
 def report_text(report: CampaignReport) -> str:
-    period = f"{report.since:%d/%m/%Y} - {report.until:%d/%m/%Y}"
+    period = f"{day_text(report.since)} - {day_text(report.until)}"
     parts = [
         f"BÁO CÁO KẾT QUẢ ĐĂNG KHẨU HIỆU — Kế hoạch {report.plan_id} ({report.issued_by})",
         f"Thời gian: {period}",
@@ -219,7 +220,7 @@ def report_text(report: CampaignReport) -> str:
     if report.failures:
         parts += ["", "Lượt đăng không thành công:"]
         parts += [
-            f"  {line.post.slot.astimezone(report.tz):%d/%m/%Y %H:%M}  {line.post.channel}  "
+            f"  {moment_text(line.post.slot, report.tz)}  {line.post.channel}  "
             f"{STATUS_LABELS[line.post.status]}: {line.post.error or ''}"
             for line in report.failures
         ]

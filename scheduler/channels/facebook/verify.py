@@ -13,6 +13,7 @@ from scheduler.channels.facebook.insights import Batch
 from scheduler.channels.facebook.throttle import as_int
 from scheduler.errors import ChannelError
 from scheduler.project.models import FacebookSettings
+from scheduler.timefmt import moment_text
 
 TOKEN_WARNING_DAYS = 14
 
@@ -69,7 +70,7 @@ def _expiry_finding(expires_at: int, now: dt.datetime) -> Finding:
         return Finding("ok", "mã truy cập không có hạn dùng")
     expiry = dt.datetime.fromtimestamp(expires_at, dt.UTC)
     days = (expiry - now).total_seconds() / 86400
-    when = f"{expiry.astimezone(now.tzinfo):%d/%m/%Y %H:%M}"
+    when = moment_text(expiry, now.tzinfo)
     if days <= 0:
         return Finding("error", f"mã truy cập đã hết hạn lúc {when}")
     if days < TOKEN_WARNING_DAYS:
