@@ -126,11 +126,21 @@ def _check_summary(errors: int, warnings: int) -> str:
 @click.option("--slogan", "slogan_id", metavar="ID", help="Chỉ vẽ khẩu hiệu có mã này.")
 @click.option("--channel", "channel_name", metavar="NAME", help="Dùng mẫu thẻ của kênh này.")
 @click.option("-o", "--output", "output", required=True, type=click.Path(file_okay=False), help="Thư mục ghi thẻ ảnh.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="In một mảng JSON: tệp, mã khẩu hiệu, kênh, kích thước, cỡ chữ, các dòng."
+)
 @click.pass_context
 def preview(
-    ctx: click.Context, config_path: str | None, slogan_id: str | None, channel_name: str | None, output: str
+    ctx: click.Context,
+    config_path: str | None,
+    slogan_id: str | None,
+    channel_name: str | None,
+    output: str,
+    as_json: bool,
 ) -> None:
-    """Vẽ thẻ ảnh vào thư mục OUTPUT mà không đăng; in đường dẫn từng tệp đã ghi."""
+    """Vẽ thẻ ảnh vào thư mục OUTPUT mà không đăng; in đường dẫn từng tệp đã ghi (--json: cả các dòng chữ)."""
+    import json
+
     from scheduler.cards import write_previews
     from scheduler.channels import UnknownChannelError, require_channel
     from scheduler.project import load_project
@@ -150,15 +160,29 @@ def preview(
         slogans = [chosen]
     else:
         slogans = list(project.slogans.enabled)
-    failures = 0
+    failures, written = 0, []
     results = write_previews(slogans, style, Path(output))
     with _progress(results, len(slogans)) as previews:
         for item in previews:
-            if item.path is not None:
-                click.echo(str(item.path))
-            else:
+            if item.path is None or item.layout is None:
                 failures += 1
                 click.echo(f"Lỗi: khẩu hiệu '{item.slogan_id}': {item.error}", err=True)
+            elif as_json:
+                # `channel` is null when the config's own card design was used (no --channel).
+                written.append(
+                    {
+                        "path": str(item.path),
+                        "slogan_id": item.slogan_id,
+                        "channel": channel_name,
+                        "size": list(style.size),
+                        "font_size": item.layout.font_size,
+                        "lines": list(item.layout.lines),
+                    }
+                )
+            else:
+                click.echo(str(item.path))
+    if as_json:
+        click.echo(json.dumps(written, ensure_ascii=False, indent=2))
     sys.exit(EXIT_PROBLEMS if failures else EXIT_OK)
 
 

@@ -493,7 +493,7 @@ def test_the_shared_background_is_never_drawn_on():
     pixels = background.tobytes()
     render_card(TYP_2021_01, style)
     assert background.tobytes() == pixels
-    card_layout._fit_display_text.cache_clear()
+    card_layout._fit_text.cache_clear()
     assert render_card(COVID_02, style) == first
 
 

@@ -11,24 +11,26 @@ from pathlib import Path
 import PIL
 from PIL import features
 
+from scheduler.cards.breakcost import knowledge_digest
 from scheduler.cards.cardfile import card_extension
 from scheduler.cards.fonts import nfc
 from scheduler.errors import CardError
 from scheduler.project.cardstyle import CardStyle
 
 # Bump whenever a change in this room alters the pixels of any card: card_hash() includes it, so caches refresh.
-RENDERER_VERSION = "1"
+RENDERER_VERSION = "2"
 
 
 def card_hash(text: str, style: CardStyle) -> str:
     """A sha256 hex digest of everything that determines the card's bytes, computed WITHOUT rendering.
 
-    It covers the NFC text, every CardStyle field (file paths by the sha256 of their contents, so moving the
+    It covers the NFC text, the syllable-pair table line breaking reads, every CardStyle field (file paths by the sha256 of their contents, so moving the
     assets does not change it but editing a font or the logo does), RENDERER_VERSION, and the Pillow,
     FreeType and Raqm versions. Equal hashes mean equal bytes, so callers can cache renders by it.
     """
     payload = {
         "renderer": RENDERER_VERSION,
+        "line_breaking": knowledge_digest(),
         "engine": _engine_versions(),
         "text": nfc(text),
         "style": {field.name: _style_value_key(getattr(style, field.name)) for field in dataclasses.fields(style)},

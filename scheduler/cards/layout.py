@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import functools
 import itertools
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
 from scheduler.cards.fonts import Box, ink_box, nfc
-from scheduler.cards.linebreak import break_lines
+from scheduler.cards.linebreak import break_lines, costly_breaks
 from scheduler.errors import CardError
 from scheduler.project.cardstyle import CardStyle
 
@@ -17,6 +18,9 @@ from scheduler.project.cardstyle import CardStyle
 MIN_LEADING = 1.24
 # Clear space between the lowest ink of a line and the highest ink of the next, in em.
 MIN_INK_GAP = 0.08
+# The slogan may be set this much smaller than the largest size that fits when that spares a break inside a
+# word, a name or a number with its unit ("Đẩy mạnh học / tập" reads worse than a slightly smaller card).
+SMALLEST_SHARE_FOR_BETTER_BREAKS = 0.85
 
 
 @dataclass(frozen=True)
@@ -54,28 +58,21 @@ def fit_slogan(text: str, style: CardStyle) -> SloganLayout:
 
     Raises CardError (Vietnamese message) when it does not fit even at `style.smallest_font_size`.
     """
-    return _fit_display_text(_display_text(text, style), style)
-
-
-def _display_text(text: str, style: CardStyle) -> str:
-    # Upper-casing NFC text keeps every Vietnamese diacritic (ấ -> Ấ, đ -> Đ); the source text stays as written.
-    display = nfc(text).strip()
-    return display.upper() if style.uppercase else display
+    # Lines are broken on the text as written (a name is a run of capitals) and upper-cased as they are drawn.
+    return _fit_text(nfc(text).strip(), style)
 
 
 def _layout_at(text: str, style: CardStyle, size: int, box: Box, split_ranges: bool) -> SloganLayout | None:
-    """The layout at exactly `size`, or None when the lines overflow the box in either direction."""
+    """The layout at exactly `size`, or None when the lines overflow the box in either direction.
+
+    One line more than the fewest is used when it avoids a costly break and the box is tall enough; whether a
+    size fits is still decided by the fewest lines, so the font size never shrinks for a nicer break.
+    """
     left, top, right, bottom = box
-    lines = break_lines(text, style.slogan_font, size, right - left, split_ranges)
-    if lines is None:
+    block = _fitting_block(text, style, size, (right - left, bottom - top), split_ranges)
+    if block is None:
         return None
-    inks = _line_inks(style.slogan_font, size, lines, right - left, bottom - top)
-    if inks is None:
-        return None
-    pitch = line_pitch(inks, size)
-    block_height = (len(lines) - 1) * pitch + inks[-1][3] - inks[0][1]
-    if block_height > bottom - top:
-        return None
+    lines, inks, pitch, block_height = block
     first_baseline = top + (bottom - top - block_height) // 2 - inks[0][1]
     centre_x = (left + right) // 2
     origins, line_boxes = [], []
@@ -85,6 +82,32 @@ def _layout_at(text: str, style: CardStyle, size: int, box: Box, split_ranges: b
         origins.append((x, baseline))
         line_boxes.append((x + ink[0], baseline + ink[1], x + ink[2], baseline + ink[3]))
     return SloganLayout(size, lines, box, tuple(line_boxes), tuple(origins))
+
+
+# The lines, their ink boxes, the line pitch and the height of the block.
+_Block = tuple[tuple[str, ...], list[Box], int, int]
+
+
+def _fitting_block(text: str, style: CardStyle, size: int, room: tuple[int, int], split_ranges: bool) -> _Block | None:
+    font, width = style.slogan_font, room[0]
+    preferred = break_lines(text, font, size, width, split_ranges, style.uppercase, extra_lines=1)
+    if preferred is None:
+        return None
+    block = _measured_block(font, size, preferred, room)
+    if block is None and len(preferred) > 1:
+        fewest = break_lines(text, font, size, width, split_ranges, style.uppercase)
+        if fewest is not None and len(fewest) < len(preferred):
+            return _measured_block(font, size, fewest, room)
+    return block
+
+
+def _measured_block(path: Path, size: int, lines: tuple[str, ...], room: tuple[int, int]) -> _Block | None:
+    inks = _line_inks(path, size, lines, *room)
+    if inks is None:
+        return None
+    pitch = line_pitch(inks, size)
+    block_height = (len(lines) - 1) * pitch + inks[-1][3] - inks[0][1]
+    return None if block_height > room[1] else (lines, inks, pitch, block_height)
 
 
 def _line_inks(path: Path, size: int, lines: tuple[str, ...], width: int, height: int) -> list[Box] | None:
@@ -113,7 +136,7 @@ def line_pitch(inks: list[Box], size: int) -> int:
 
 
 @functools.lru_cache(maxsize=2048)
-def _fit_display_text(text: str, style: CardStyle) -> SloganLayout:
+def _fit_text(text: str, style: CardStyle) -> SloganLayout:
     _check_fit_inputs(text, style)
     box = card_geometry(style.size, bool(style.header or style.logo), bool(style.footer)).slogan_box
     # A number range split over two lines reads badly, so a smaller size that keeps it whole wins; it
@@ -152,6 +175,21 @@ def _largest_layout(text: str, style: CardStyle, box: Box, split_ranges: bool) -
             high = middle - 1
         else:
             best, low = candidate, middle + 1
+    return _with_better_breaks(text, style, box, split_ranges, best)
+
+
+def _with_better_breaks(
+    text: str, style: CardStyle, box: Box, split_ranges: bool, largest: SloganLayout
+) -> SloganLayout:
+    """The largest size, down to SMALLEST_SHARE_FOR_BETTER_BREAKS of it, whose lines cut the fewest units."""
+    best, fewest = largest, costly_breaks(text, largest.lines)
+    floor = max(style.min_font_size, math.ceil(SMALLEST_SHARE_FOR_BETTER_BREAKS * largest.font_size))
+    for size in range(largest.font_size - 1, floor - 1, -1):
+        if fewest == 0:
+            break
+        candidate = _layout_at(text, style, size, box, split_ranges)
+        if candidate is not None and (cut := costly_breaks(text, candidate.lines)) < fewest:
+            best, fewest = candidate, cut
     return best
 
 

@@ -1,5 +1,5 @@
 """Where a slogan's lines break: unbreakable units (punctuation, number ranges, names), then the breaks that
-make the lines most even, preferring phrase ends and keeping common two-syllable words whole."""
+make the lines most even for the fewest lines, each break weighed by what it cuts (see breakcost)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import re
 from enum import IntEnum
 from pathlib import Path
 
+from scheduler.cards.breakcost import PHRASE, UNIT, break_costs
 from scheduler.cards.fonts import text_advance
 
 DASHES = frozenset("-–—")
@@ -22,84 +23,8 @@ _DATE = r"\d{1,4}(?:[/.]\d{1,2}){0,2}(?:[/.]\d{2,4})?"
 # "(15/10/1930 - 15/10/2021)" and "2021 - 2026": kept on one line, broken after the dash only if wider than the box.
 NUMBER_RANGE = re.compile(rf"(?<![\w/.])\(?{_DATE}\s*[-–—]\s*{_DATE}\)?")
 
-# A line may end inside a phrase, but ending after one of these reads better (see _balanced_breaks).
-PHRASE_END = frozenset(",;:.!?…)") | DASHES
-PHRASE_BREAK_SLACK = 0.2
-COMPOUND_BREAK_SLACK = 0.35
-# Frequent words of official slogans whose two syllables should share a line when balance allows.
-_COMPOUNDS = (
-    "anh hùng",
-    "bầu cử",
-    "chào mừng",
-    "chiến đấu",
-    "chính phủ",
-    "chủ nghĩa",
-    "chủ tịch",
-    "công tác",
-    "công việc",
-    "cộng hòa",
-    "cộng sản",
-    "dân tộc",
-    "dân vận",
-    "di chúc",
-    "đại biểu",
-    "đại đoàn kết",
-    "đạo đức",
-    "đất nước",
-    "đẩy mạnh",
-    "đoàn kết",
-    "đoàn thể",
-    "đời sống",
-    "giải phóng",
-    "giám sát",
-    "hội đồng",
-    "học tập",
-    "khai báo",
-    "khẩu trang",
-    "khoảng cách",
-    "khử khuẩn",
-    "kiểm tra",
-    "kiệt xuất",
-    "kỷ niệm",
-    "lãnh đạo",
-    "lãnh tụ",
-    "lao động",
-    "lĩnh vực",
-    "lực lượng",
-    "muôn năm",
-    "nhân dân",
-    "nhiệm kỳ",
-    "nhiệt liệt",
-    "non sông",
-    "phát huy",
-    "phong cách",
-    "phong trào",
-    "phụ trách",
-    "quan trọng",
-    "quang vinh",
-    "quốc hội",
-    "sự nghiệp",
-    "thành công",
-    "thi đua",
-    "thiên tài",
-    "thông điệp",
-    "thống nhất",
-    "thụ hưởng",
-    "thực hành",
-    "truyền thống",
-    "tư tưởng",
-    "tụ tập",
-    "văn hóa",
-    "vẻ vang",
-    "vận động",
-    "vĩ đại",
-    "xã hội",
-    "xây dựng",
-    "y tế",
-)
-COMMON_COMPOUNDS = re.compile(
-    r"(?<!\w)(?:" + "|".join(sorted(map(re.escape, _COMPOUNDS), key=len, reverse=True)) + r")(?!\w)", re.IGNORECASE
-)
+# An extra line costs as much as a break inside a phrase, so a card never grows a line for evenness alone.
+EXTRA_LINE = PHRASE
 
 # Names that read badly, or disrespectfully, when split over two lines; short enough to always fit one.
 KEEP_TOGETHER = re.compile(r"(?<!\w)(?:Hồ Chí Minh|Việt Nam|Bác Hồ)(?!\w)", re.IGNORECASE)
@@ -158,20 +83,28 @@ def _pieces(tokens: tuple[str, ...], breaks: tuple[Break, ...], allow_fallback: 
     return pieces
 
 
-def _unbreakable_pieces(text: str, font_path: Path, size: int, width: int, split_ranges: bool) -> list[str] | None:
-    """Pieces between allowed breaks; with `split_ranges`, a unit wider than the box is split at its fallback
-    breaks (after the dash of a number range)."""
+def _display(text: str, uppercase: bool) -> str:
+    # Upper-casing NFC text keeps every Vietnamese diacritic (ấ -> Ấ, đ -> Đ) and never adds a space, so the
+    # pieces of the text as written are the pieces of the text as drawn.
+    return text.upper() if uppercase else text
+
+
+def _unbreakable_pieces(
+    text: str, font_path: Path, size: int, width: int, split_ranges: bool, uppercase: bool
+) -> list[str] | None:
+    """Pieces between allowed breaks, as written; with `split_ranges`, a unit wider than the box is split at its
+    fallback breaks (after the dash of a number range)."""
     tokens, breaks = _tokenize(text)
     result: list[str] = []
     for unit in _pieces(tokens, breaks, allow_fallback=False):
-        if text_advance(font_path, size, unit) <= width:
+        if text_advance(font_path, size, _display(unit, uppercase)) <= width:
             result.append(unit)
             continue
         if not split_ranges:
             return None
         unit_tokens, unit_breaks = _tokenize(unit)
         parts = _pieces(unit_tokens, unit_breaks, allow_fallback=True)
-        if any(text_advance(font_path, size, part) > width for part in parts):
+        if any(text_advance(font_path, size, _display(part, uppercase)) > width for part in parts):
             return None
         result.extend(parts)
     return result
@@ -188,24 +121,15 @@ def _minimum_line_count(widths: list[float], space: float, width: int) -> int:
     return lines
 
 
-def _break_penalties(pieces: list[str], width: int) -> list[float]:
-    """The cost of ending a line after each piece, in squared px of slack (see _balanced_breaks).
-
-    Ending after punctuation is free; inside a phrase it costs PHRASE_BREAK_SLACK; splitting one of the
-    common two-syllable words (Vietnamese writes each syllable apart, so "vĩ / đại" looks like a normal
-    break to a naive wrapper) costs COMPOUND_BREAK_SLACK.
-    """
-    inside_compound = set(_spaces_inside(tuple(pieces), COMMON_COMPOUNDS))
-    penalties = []
-    for index, piece in enumerate(pieces):
-        if piece[-1] in PHRASE_END:
-            slack = 0.0
-        elif index in inside_compound:
-            slack = COMPOUND_BREAK_SLACK
-        else:
-            slack = PHRASE_BREAK_SLACK
-        penalties.append((slack * width) ** 2)
-    return penalties
+def _break_penalties(pieces: tuple[str, ...], width: int) -> list[float]:
+    """The cost of ending a line after each piece (0 after the last), in squared px like the line slack."""
+    words = tuple(word for piece in pieces for word in piece.split(" "))
+    costs = break_costs(words)
+    penalties, index = [], -1
+    for piece in pieces[:-1]:
+        index += piece.count(" ") + 1
+        penalties.append(costs[index] * width**2)
+    return [*penalties, 0.0]
 
 
 def _balanced_breaks(
@@ -270,15 +194,66 @@ def _first_fitting_starts(prefix: list[float], widths: list[float], space: float
     return first
 
 
-def break_lines(text: str, font_path: Path, size: int, width: int, split_ranges: bool) -> tuple[str, ...] | None:
-    pieces = _unbreakable_pieces(text, font_path, size, width, split_ranges)
+def break_lines(
+    text: str,
+    font_path: Path,
+    size: int,
+    width: int,
+    split_ranges: bool,
+    uppercase: bool = False,
+    extra_lines: int = 0,
+) -> tuple[str, ...] | None:
+    """The lines of `text` (upper-cased when `uppercase`) in a box `width` px wide, or None when a piece that
+    must not be broken is wider than the box.
+
+    Up to `extra_lines` lines more than the fewest are used when that avoids a costly break: "Đảng Cộng sản /
+    Việt Nam / quang vinh / muôn năm!" rather than "... / Việt Nam quang / vinh muôn năm!" at the same size.
+    """
+    pieces = _unbreakable_pieces(text, font_path, size, width, split_ranges, uppercase)
     if pieces is None:
         return None
-    widths = [text_advance(font_path, size, piece) for piece in pieces]
+    shown = [_display(piece, uppercase) for piece in pieces]
+    widths = [text_advance(font_path, size, piece) for piece in shown]
     space = text_advance(font_path, size, " ")
-    penalties = _break_penalties(pieces, width)
-    starts = _balanced_breaks(widths, penalties, space, width, _minimum_line_count(widths, space, width))
-    if starts is None:
+    penalties = _break_penalties(tuple(pieces), width)
+    fewest = _minimum_line_count(widths, space, width)
+    best: tuple[float, list[int]] | None = None
+    for line_count in range(fewest, min(fewest + extra_lines, len(pieces)) + 1):
+        starts = _balanced_breaks(widths, penalties, space, width, line_count)
+        if starts is None:
+            continue
+        cost = _layout_cost(widths, penalties, space, width, starts) + EXTRA_LINE * (line_count - fewest)
+        if best is None or cost < best[0]:
+            best = (cost, starts)
+    if best is None:
         return None
+    starts = best[1]
     ends = [*starts[1:], len(pieces)]
-    return tuple(" ".join(pieces[begin:end]) for begin, end in zip(starts, ends, strict=True))
+    return tuple(" ".join(shown[begin:end]) for begin, end in zip(starts, ends, strict=True))
+
+
+def _layout_cost(widths: list[float], penalties: list[float], space: float, width: int, starts: list[int]) -> float:
+    """How uneven the lines are (their variance) plus what their breaks cut, in box widths squared.
+
+    Within one line count the search above minimises the squared slack, which is the same order as the
+    variance (the lines' total is fixed); across line counts only the variance compares, since more lines
+    always leave more slack.
+    """
+    ends = [*starts[1:], len(widths)]
+    lengths = [sum(widths[begin:end]) + (end - begin - 1) * space for begin, end in zip(starts, ends, strict=True)]
+    mean = sum(lengths) / len(lengths)
+    unevenness = sum((length - mean) ** 2 for length in lengths)
+    cut = sum(penalties[start - 1] for start in starts[1:])
+    return (unevenness + cut) / width**2
+
+
+def costly_breaks(text: str, lines: tuple[str, ...]) -> int:
+    """How many breaks between `lines` (as break_lines gave them for `text`) cut a listed word, a name, a number
+    and its unit or a short clause; a pair known from the proofreading table alone does not count."""
+    words = _tokenize(text)[0]
+    costs, index = break_costs(words), -1
+    count = 0
+    for line in lines[:-1]:
+        index += line.count(" ") + 1
+        count += costs[index] >= UNIT
+    return count

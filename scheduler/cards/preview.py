@@ -8,6 +8,7 @@ from pathlib import Path
 
 from scheduler.cards.draw import render_card
 from scheduler.cards.identity import card_filename
+from scheduler.cards.layout import SloganLayout, fit_slogan
 from scheduler.errors import CardError
 from scheduler.files import write_atomically
 from scheduler.project.cardstyle import CardStyle
@@ -19,6 +20,7 @@ class Preview:
     slogan_id: str
     path: Path | None = None
     error: str | None = None
+    layout: SloganLayout | None = None  # the slogan as drawn on the card written to `path`
 
 
 def write_previews(slogans: list[Slogan], style: CardStyle, out_dir: Path) -> Iterator[Preview]:
@@ -32,4 +34,5 @@ def write_previews(slogans: list[Slogan], style: CardStyle, out_dir: Path) -> It
             yield Preview(slogan.id, error=str(exc))
             continue
         write_atomically(path, data)
-        yield Preview(slogan.id, path=path)
+        # The layout render_card drew from, out of fit_slogan's cache: no second search.
+        yield Preview(slogan.id, path=path, layout=fit_slogan(slogan.text, style))
