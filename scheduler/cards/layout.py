@@ -183,7 +183,7 @@ def _with_better_breaks(
 ) -> SloganLayout:
     """The largest size, down to SMALLEST_SHARE_FOR_BETTER_BREAKS of it, whose lines cut the fewest units."""
     best, fewest = largest, costly_breaks(text, largest.lines)
-    floor = max(style.min_font_size, math.ceil(SMALLEST_SHARE_FOR_BETTER_BREAKS * largest.font_size))
+    floor = max(style.smallest_font_size, math.ceil(SMALLEST_SHARE_FOR_BETTER_BREAKS * largest.font_size))
     for size in range(largest.font_size - 1, floor - 1, -1):
         if fewest == 0:
             break
