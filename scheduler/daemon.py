@@ -16,7 +16,7 @@ import signal
 import socket
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,10 +27,13 @@ from scheduler.check import check_project
 from scheduler.errors import DanvanError, InputError, UnreadableFileError
 from scheduler.health import HEARTBEAT_EVERY
 from scheduler.ledger import Ledger, ZaloLedgerStore
+from scheduler.ledger.identity import DatabaseGoneError, DatabaseGuard
 from scheduler.lock import acquire_daemon_lock
 from scheduler.logsetup import redact_secrets
+from scheduler.memory import limit_malloc_arenas
 from scheduler.posting.alerts import Alerter
-from scheduler.posting.chores import do_platform_chores
+from scheduler.posting.chores import do_all_platform_chores
+from scheduler.posting.gates import PostingGates
 from scheduler.posting.pauses import resume_after_restart
 from scheduler.posting.planner import Slot
 from scheduler.posting.prerender import draw_ahead, draw_first_cards
@@ -53,6 +56,8 @@ log = logging.getLogger("danvan.daemon")
 
 Clock = Callable[[], dt.datetime]
 WATCH_EVERY = 3.0  # seconds between looks at the config and slogan files
+RECHECK_EVERY = 600.0  # seconds between looks on the platforms for the posts of `unknown` rows
+EXIT_DATABASE_GONE = 3
 
 
 def _signature(path: Path) -> tuple[int, int]:
@@ -64,20 +69,6 @@ def _signature(path: Path) -> tuple[int, int]:
     return (stat.st_mtime_ns, stat.st_size)
 
 
-def limit_malloc_arenas(arenas: int = 2) -> None:
-    """glibc gives each busy thread its own heap arena; with dozens of posting threads that is ~40 MB of
-    mostly empty memory. Two arenas are plenty for work that waits on the network. No-op elsewhere."""
-    import ctypes
-    import ctypes.util
-
-    m_arena_max = -8  # from glibc's malloc.h
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        libc.mallopt(m_arena_max, arenas)
-    except (OSError, AttributeError):
-        pass
-
-
 @dataclass
 class Daemon:
     """One running service on one database. `run()` blocks until SIGTERM/SIGINT and returns the exit code."""
@@ -85,6 +76,7 @@ class Daemon:
     config_path: Path
     clock: Clock = system_clock
     max_workers: int = 4
+    heartbeat_every: dt.timedelta = HEARTBEAT_EVERY  # also how soon a removed database is noticed
     _project: Project | None = None
     _channels: dict[str, Channel] = field(default_factory=dict)
     _scheduler: Any = None
@@ -94,9 +86,10 @@ class Daemon:
     _started_at: dt.datetime | None = None
     _watched: dict[Path, tuple[int, int]] = field(default_factory=dict)
     _alerter: Alerter = field(default_factory=Alerter)
-    _gates: dict[str, threading.BoundedSemaphore] = field(default_factory=dict)
-    _gates_lock: threading.Lock = field(default_factory=threading.Lock)
+    _gates: PostingGates = field(default_factory=PostingGates)
     _settled_until: dt.datetime | None = None
+    _guard: DatabaseGuard | None = None  # the ledger file opened at start; its loss stops the service
+    _exit_code: int = 0
 
     @property
     def project(self) -> Project:
@@ -114,13 +107,15 @@ class Daemon:
             self._project = self._checked_project()
             with acquire_daemon_lock(self.project.config.database):
                 self.prepare()
+                self._guard = DatabaseGuard(self.project.config.database)
+                self._guard.arm()
                 if not self._stopping.is_set():
                     self._serve()
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
         log.info("danvan đã dừng")
-        return 0
+        return self._exit_code
 
     def prepare(self) -> list[Slot]:
         """Everything before the first timer: settle crashed and missed slots, announce, draw the next cards."""
@@ -134,6 +129,11 @@ class Daemon:
             upcoming = announce_start(self.project, ledger, self.now())
         draw_first_cards(self._cards(), self.project.config, upcoming, self.now())
         return upcoming
+
+    def recheck_unknown(self) -> None:
+        """Look again on the platforms for the posts of recent `unknown` rows (never posting them again)."""
+        with self._tracking(), self._ledger() as ledger:
+            self._publisher(ledger).recheck_unknown()
 
     def stop(self, *_: Any) -> None:
         """Stop taking new slots; the post in flight finishes first (see _serve)."""
@@ -173,9 +173,22 @@ class Daemon:
         self._alerter = Alerter(project.config.email, project.config.secrets())
         self._watched = {path: _signature(path) for path in (self.config_path, project.config.slogans_path)}
 
+    def _check_database(self) -> None:
+        """Stop the service (non-zero exit, an alarm) if the ledger file was removed or replaced."""
+        try:
+            if self._guard is not None:
+                self._guard.check()
+        except DatabaseGoneError as exc:
+            if not self._stopping.is_set():
+                self._exit_code = EXIT_DATABASE_GONE
+                self._alerter.raise_alarm(str(exc), self.now())
+                self.stop()
+            raise
+
     @contextmanager
     def _ledger(self) -> Iterator[Ledger]:
         # One connection per use: jobs run on worker threads and SQLite connections stay in their thread.
+        self._check_database()
         ledger = Ledger.open(self.project.config.database)
         try:
             yield ledger
@@ -198,6 +211,7 @@ class Daemon:
 
     def _recover(self, ledger: Ledger) -> None:
         publisher = self._publisher(ledger)
+        publisher.recheck_unknown()  # before resolving crashed rows: those get their look there
         publisher.resolve_in_flight()
         # Everything before this instant is settled here; the first timers start from it, so a slot that
         # falls due while the late posts below are being made is neither skipped nor posted twice.
@@ -229,9 +243,9 @@ class Daemon:
         every = config.reach.check_every.total_seconds()
         self._scheduler.add_job(self._read_reach, "interval", seconds=every, id="reach", next_run_time=self.now())
         self._scheduler.add_job(self._platform_chores, "interval", minutes=15, id="chores", next_run_time=self.now())
-        self._scheduler.add_job(
-            self._beat, "interval", seconds=HEARTBEAT_EVERY.total_seconds(), id="heartbeat", next_run_time=self.now()
-        )
+        self._scheduler.add_job(self.recheck_unknown, "interval", seconds=RECHECK_EVERY, id="recheck")
+        every = self.heartbeat_every.total_seconds()
+        self._scheduler.add_job(self._beat, "interval", seconds=every, id="heartbeat", next_run_time=self.now())
         self._scheduler.add_job(self._watch_files, "interval", seconds=WATCH_EVERY, id="watch")
         try:
             if not self._stopping.is_set():
@@ -243,16 +257,6 @@ class Daemon:
         """Enough threads for every platform's concurrency, plus a few for heartbeat, reach and reloads."""
         limits = {c.type: self.project.config.posting.limit(c.type) for c in self.project.config.enabled_channels}
         return max(self.max_workers, sum(limits.values()) + 4)
-
-    @contextmanager
-    def _gate(self, channel: ChannelConfig) -> Iterator[None]:
-        """Hold one of the platform's slots and one of the Page's, so a burst stays within both limits."""
-        posting = self.project.config.posting
-        with self._gates_lock:
-            platform = self._gates.setdefault(channel.type, threading.BoundedSemaphore(posting.limit(channel.type)))
-            page = self._gates.setdefault(channel.page_key, threading.BoundedSemaphore(posting.per_page))
-        with platform, page:
-            yield
 
     def _schedule_idle_channels(self, after: dt.datetime | None = None) -> None:
         """Give every channel without a timer its next slot at or after `after` (default: now).
@@ -296,7 +300,7 @@ class Daemon:
                     slot = slot_at(self.project, ledger, channel_name, at)
                     config = self.project.config.channel(channel_name)
                     if slot is not None and config is not None:
-                        with self._gate(config):
+                        with self._gates.hold(config, self.project.config.posting):
                             self._publisher(ledger).publish(slot)
                 except DanvanError as exc:
                     log.error("kênh %s, lượt %s: %s", channel_name, when_text(at, self.project.config), exc)
@@ -322,7 +326,7 @@ class Daemon:
     def _beat(self, ledger: Ledger | None = None) -> None:
         """The heartbeat `danvan status` reads, with the next slot the timers hold."""
         if ledger is None:
-            with self._ledger() as own:
+            with suppress(DatabaseGoneError), self._ledger() as own:  # a lost database stops the service instead
                 self._beat(own)
             return
         # args[1] is the slot's ISO time (see _schedule_next); jobs not started yet have no next_run_time.
@@ -359,16 +363,9 @@ class Daemon:
 
     def _platform_chores(self) -> None:
         """Zalo: broadcasts deferred to the morning, and the follower count once a day."""
-        if self._stopping.is_set():
-            return
-        with self._tracking():
-            for name, channel in self._channels.items():
-                try:
-                    do_platform_chores(name, channel, self.project.config.database, self.now)
-                except DanvanError as exc:
-                    log.warning("kênh %s: %s", name, exc)
-                except Exception:
-                    log.exception("kênh %s: lỗi không lường trước", name)
+        if not self._stopping.is_set():
+            with self._tracking():
+                do_all_platform_chores(self._channels, self.project.config.database, self.now)
 
     def _on_missed(self, event: Any) -> None:
         """APScheduler skipped a run (the machine slept past the catch-up window): record it and go on.

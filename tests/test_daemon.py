@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import email
+import email.policy
 import json
 import os
 import queue
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -118,11 +121,11 @@ def test_outside_the_plan_period_the_daemon_says_so(project_dir: Path, caplog: p
 class Service:
     """`danvan run` in a child process; its stderr lines arrive on a queue so tests wait on events, not sleeps."""
 
-    def __init__(self, config_path: Path) -> None:
+    def __init__(self, config_path: Path, launcher: tuple[str, ...] = ("-m", "scheduler")) -> None:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         env.pop("JOURNAL_STREAM", None)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "scheduler", "run", "-c", str(config_path)],
+            [sys.executable, *launcher, "run", "-c", str(config_path)],
             stderr=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             text=True,
@@ -214,3 +217,101 @@ def test_the_next_slots_card_is_drawn_ahead_of_its_slot(project_dir: Path) -> No
             path.unlink()
         draw_ahead(store, project.config, channel, slot, daemon.now())
         assert store.path_for(slogan.text, channel.card).exists() is drawn
+
+
+# --- the database removed or replaced under the running service ---------------------------------
+
+# The real command line, with a heartbeat (the tick that compares the database file) every 0.2 s instead of
+# every 30 s, so the test does not wait a minute; the daemon itself is unchanged.
+FAST_HEARTBEAT = (
+    "import datetime, functools\n"
+    "from scheduler.daemon import Daemon\n"
+    "Daemon.__init__ = functools.partialmethod(Daemon.__init__, heartbeat_every=datetime.timedelta(seconds=0.2))\n"
+    "from scheduler.cli import cli\n"
+    "cli(prog_name='danvan')\n"
+)
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[bytes] = []
+
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # aiosmtpd's hook name
+        self.messages.append(envelope.original_content)  # type: ignore[attr-defined]
+        return "250 OK"
+
+
+@pytest.fixture
+def inbox() -> Iterator[tuple[Inbox, int]]:
+    from aiosmtpd.controller import Controller
+
+    received = Inbox()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(received, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield received, port
+    finally:
+        controller.stop()
+
+
+def alerting_service(project_dir: Path, port: int) -> Service:
+    alerts = (
+        f"alerts: {{email: {{smtp_host: 127.0.0.1, smtp_port: {port}, starttls: false, "
+        "from: danvan@example.gov.vn, to: [canbo@example.gov.vn]}}\n"
+    )
+    return Service(write_config(project_dir, "{interval: 1s}", alerts), launcher=("-c", FAST_HEARTBEAT))
+
+
+def database_files(project_dir: Path) -> list[Path]:
+    return [project_dir / "data" / name for name in ("danvan.db", "danvan.db-wal", "danvan.db-shm")]
+
+
+def test_a_database_removed_under_the_daemon_stops_it_with_an_alarm_and_is_not_recreated(
+    project_dir: Path, inbox: tuple[Inbox, int]
+) -> None:
+    received, port = inbox
+    service = alerting_service(project_dir, port)
+    try:
+        service.wait_for("đã đăng khẩu hiệu")
+        for path in database_files(project_dir):
+            path.unlink(missing_ok=True)
+        assert service.process.wait(timeout=20) != 0
+    finally:
+        if service.process.poll() is None:
+            service.process.kill()
+    service.wait_for("CẦN XỬ LÝ")
+    alarm = next(line for line in service.seen if "CẦN XỬ LÝ" in line)
+    assert "CRITICAL" in alarm or "ERROR" in alarm or "<2>" in alarm or "<3>" in alarm
+    assert "đã bị xoá" in alarm and "danvan.db" in alarm
+    assert not any(path.exists() for path in database_files(project_dir))
+    assert len(received.messages) == 1
+    mail = email.message_from_bytes(received.messages[0], policy=email.policy.default)
+    body = mail.get_body()
+    assert body is not None and "đã bị xoá" in body.get_content()
+
+
+def test_a_database_replaced_under_the_daemon_stops_it_and_the_new_file_is_left_alone(
+    project_dir: Path, inbox: tuple[Inbox, int]
+) -> None:
+    _, port = inbox
+    service = alerting_service(project_dir, port)
+    database = project_dir / "data" / "danvan.db"
+    try:
+        service.wait_for("đã đăng khẩu hiệu")
+        with Ledger.open(project_dir / "other.db"):  # an officer "restores" some other file over it
+            pass
+        os.replace(project_dir / "other.db", database)
+        for journal in database_files(project_dir)[1:]:  # the old file's WAL would otherwise be read into the new
+            journal.unlink(missing_ok=True)
+        replaced = database.stat()
+        assert service.process.wait(timeout=20) != 0
+    finally:
+        if service.process.poll() is None:
+            service.process.kill()
+    service.wait_for("thay bằng một tệp khác")
+    with Ledger.open(database) as ledger:
+        assert ledger.list_posts() == []  # nothing was written into the stranger
+    assert (database.stat().st_ino, database.stat().st_dev) == (replaced.st_ino, replaced.st_dev)

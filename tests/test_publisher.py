@@ -24,6 +24,7 @@ class ScriptedChannel:
     errors: list[ChannelError] = field(default_factory=list)
     published: list[Outgoing] = field(default_factory=list)
     holds: list[str] = field(default_factory=list)  # slot stems the platform already shows
+    look_errors: list[ChannelError] = field(default_factory=list)  # the look on the platform fails with these first
 
     def publish(self, post: Outgoing) -> Published:
         if self.errors:
@@ -32,6 +33,8 @@ class ScriptedChannel:
         return Published(remote_id=f"remote-{len(self.published)}")
 
     def find_published(self, post: Outgoing) -> Published | None:
+        if self.look_errors:
+            raise self.look_errors.pop(0)
         return Published("found-on-platform") if post.slot.isoformat() in self.holds else None
 
 
@@ -141,6 +144,36 @@ def test_a_crash_left_in_sending_is_resolved_by_asking_the_channel_never_by_repo
     assert resolved[the_slot.at].status == "posted"
     assert resolved[later].status == "unknown" and "kiểm tra" in (resolved[later].error or "")
     assert len(list((tmp_path / "outbox").glob("*.json"))) == 1
+
+
+def test_a_crash_whose_look_fails_stays_unknown_until_a_later_look_finds_the_post(
+    project: Project, tmp_path: Path
+) -> None:
+    the_slot = slot(project)
+    channel = ScriptedChannel(look_errors=[ChannelError("không xem được các bài trên Trang (HTTP 503)", "unknown")])
+    with Ledger.open(tmp_path / "db.sqlite") as ledger:
+        publisher = make(project, ledger, channel, tmp_path)
+        ledger.claim("outbox", the_slot.at, the_slot.slogan_id, "h", "c", clock_at(project))
+        (crashed,) = publisher.resolve_in_flight()
+        assert crashed.status == "unknown" and "tự kiểm tra lại" in (crashed.error or "")
+        assert publisher.recheck_unknown() == []  # the look answers now but finds nothing: left to the officer
+        channel.holds.append(the_slot.at.isoformat())
+        (found,) = publisher.recheck_unknown()
+    assert (found.status, found.remote_id) == ("posted", "found-on-platform")
+    assert channel.published == []  # never posted again
+
+
+def test_unknown_rows_older_than_the_recheck_window_are_left_to_the_officer(project: Project, tmp_path: Path) -> None:
+    the_slot = slot(project)
+    channel = ScriptedChannel(errors=[ChannelError("hết thời gian chờ", "unknown")], holds=[the_slot.at.isoformat()])
+    channel.look_errors = [ChannelError("không xem được", "unknown")] * 2
+    with Ledger.open(tmp_path / "db.sqlite") as ledger:
+        publisher = make(project, ledger, channel, tmp_path)
+        assert publisher.publish(the_slot).status == "unknown"
+        publisher.clock = lambda: clock_at(project) + dt.timedelta(days=3)
+        assert publisher.recheck_unknown() == []
+        row = ledger.get("outbox", the_slot.at)
+    assert row is not None and row.status == "unknown"
 
 
 def test_post_now_follows_the_rotation_and_goes_through_the_ledger(project: Project, tmp_path: Path) -> None:

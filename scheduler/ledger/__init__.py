@@ -2,7 +2,8 @@
 
 The room's parts: `schema` (the ordered migrations), `connection` (SQLite settings and write transactions),
 `timestamps` (how times are stored), `records` (the rows handed out), `posts` (the Ledger and the post
-state machine), `service` (channel pause state, incidents, heartbeat), `zalo` (the Zalo OA's own tables).
+state machine), `service` (channel pause state, incidents, heartbeat), `zalo` (the Zalo OA's own tables),
+`identity` (a running daemon's ledger file is never recreated or silently swapped).
 The names callers use are re-exported here, so `from scheduler.ledger import Ledger` is the way in.
 """
 

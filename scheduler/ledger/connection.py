@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,6 +9,7 @@ from typing import Final
 
 from sqlite_utils import Database
 
+from scheduler.ledger.identity import open_sqlite
 from scheduler.ledger.schema import migrations
 
 # Long enough to ride out another writer's short transaction (the CLI logging while the daemon
@@ -19,10 +19,8 @@ BUSY_TIMEOUT_SECONDS: Final = 5.0
 
 def connect(path: Path, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> Database:
     """Open (creating if needed) the database at `path` and bring its schema up to date."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # isolation_level=None: the driver opens no hidden transactions; every transaction here
-    # is explicit (sqlite-utils' atomic() or our BEGIN IMMEDIATE), so none is left dangling.
-    conn = sqlite3.connect(str(path), timeout=busy_timeout, isolation_level=None)
+    # Without hidden transactions (see open_sqlite); a path the running daemon guards is never created.
+    conn = open_sqlite(path, busy_timeout)
     # No sqlite-utils plugins: the ledger's connection must behave the same on every machine.
     db = Database(conn, execute_plugins=False)
     try:

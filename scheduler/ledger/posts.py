@@ -84,7 +84,7 @@ class Ledger(ServiceTables, ZaloTables, ReportQueries):
 
     @classmethod
     def open(cls, path: Path, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> Ledger:
-        """Open (creating if needed) the ledger at `path` and bring its schema up to date."""
+        """Open (creating if needed, unless a running daemon guards it: see identity) and migrate the ledger."""
         return cls(connect(path, busy_timeout), path)
 
     def close(self) -> None:

@@ -38,8 +38,14 @@ class Alerter:
             return False
         log.error("CẦN XỬ LÝ: kênh %s: %s", channel, message)
         if self.email is not None:
-            self._send(channel, message, now)
+            self._send(f"[danvan] Kênh {channel} cần xử lý", f"kênh {channel} gặp sự cố", channel, message, now)
         return True
+
+    def raise_alarm(self, message: str, now: dt.datetime) -> None:
+        """An incident with no ledger to record it in (the database itself is gone): the log and the mail only."""
+        log.critical("CẦN XỬ LÝ: %s", message)
+        if self.email is not None:
+            self._send("[danvan] Chương trình đã dừng, cần xử lý", "danvan gặp sự cố", None, message, now)
 
     def clear(self, ledger: Ledger, channel: str, now: dt.datetime) -> None:
         """The channel posted again: whatever was wrong with it is over."""
@@ -58,16 +64,14 @@ class Alerter:
                 now,
             )
 
-    def _send(self, channel: str, message: str, now: dt.datetime) -> None:
+    def _send(self, subject: str, what: str, channel: str | None, message: str, now: dt.datetime) -> None:
         assert self.email is not None
         mail = EmailMessage()
-        mail["Subject"] = f"[danvan] Kênh {channel} cần xử lý"
+        mail["Subject"] = subject
         mail["From"] = self.email.sender
         mail["To"] = ", ".join(self.email.recipients)
-        mail.set_content(
-            f"Lúc {moment_text(now)}, kênh {channel} gặp sự cố cần cán bộ xử lý:\n\n{message}\n\n"
-            "Xem thêm: danvan status, danvan log --channel " + channel + "\n"
-        )
+        more = "danvan status, danvan log" + (f" --channel {channel}" if channel else "")
+        mail.set_content(f"Lúc {moment_text(now)}, {what} cần cán bộ xử lý:\n\n{message}\n\nXem thêm: {more}\n")
         try:
             with smtplib.SMTP(self.email.smtp_host, self.email.smtp_port, timeout=SMTP_TIMEOUT) as smtp:
                 if self.email.starttls:

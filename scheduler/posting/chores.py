@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from scheduler.channels import Channel
+from scheduler.errors import DanvanError
 from scheduler.ledger import Ledger
 
 log = logging.getLogger("danvan.chores")
@@ -29,3 +30,14 @@ def do_platform_chores(name: str, channel: Channel, database: Path, clock: Calla
         last = ledger.last_followers_at(name)
         if last is None or clock() - last >= FOLLOWERS_EVERY:
             ledger.add_followers(name, clock(), followers())
+
+
+def do_all_platform_chores(channels: Mapping[str, Channel], database: Path, clock: Callable[[], dt.datetime]) -> None:
+    """Every channel's chores; one channel's failure is logged and never stops the others'."""
+    for name, channel in channels.items():
+        try:
+            do_platform_chores(name, channel, database, clock)
+        except DanvanError as exc:
+            log.warning("kênh %s: %s", name, exc)
+        except Exception:
+            log.exception("kênh %s: lỗi không lường trước", name)

@@ -13,6 +13,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TypeVar
 
 from scheduler.cards import CardStore, card_directory
@@ -31,6 +32,18 @@ log = logging.getLogger("danvan.publisher")
 T = TypeVar("T")
 
 Clock = Callable[[], dt.datetime]
+
+# Unknown rows younger than this are looked for again on the platform; older ones are the officer's alone.
+RECHECK_WINDOW = dt.timedelta(days=2)
+PLACES = {"facebook": "Trang Facebook", "zalo": "OA Zalo"}  # where an officer looks for a post
+
+
+@dataclass(frozen=True)
+class Look:
+    """What a look on the platform said: the post, or nothing; `failure` when the look itself failed."""
+
+    found: Published | None
+    failure: ChannelError | None = None
 
 
 def system_clock() -> dt.datetime:
@@ -175,10 +188,10 @@ class Publisher:
 
     def _record_failure(self, claimed: Post, outgoing: Outgoing, exc: ChannelError) -> Post:
         if exc.kind == "unknown":
-            found = self._find(outgoing)
-            if found is not None:
-                return self.ledger.mark_posted(claimed.id, found.remote_id, self.clock())
-            message = f"{exc}; không rõ bài đã lên hay chưa: hãy kiểm tra trên kênh '{outgoing.channel}' bài lúc {_hm(outgoing.slot)}"
+            look = self._look(outgoing)
+            if look.found is not None:
+                return self.ledger.mark_posted(claimed.id, look.found.remote_id, self.clock())
+            message = f"{exc}; không rõ bài đã lên hay chưa: {self._what_to_check(outgoing, look)}"
             log.warning("kênh %s, lượt %s: %s", outgoing.channel, _hm(outgoing.slot), message)
             return self.ledger.mark_unknown(claimed.id, message, self.clock())
         log.error("kênh %s, lượt %s: đăng không thành công: %s", outgoing.channel, _hm(outgoing.slot), exc)
@@ -192,24 +205,50 @@ class Publisher:
         """Posts already credited to this channel's other slots: a look on the platform must not take them."""
         return self.ledger.remote_ids_near(channel, slot, dt.timedelta(days=1))
 
-    def _find(self, outgoing: Outgoing) -> Published | None:
-        """Whether the platform already has this slot's post; a failing look counts as not found."""
+    def _look(self, outgoing: Outgoing) -> Look:
+        """Whether the platform already has this slot's post; a look that fails answers neither yes nor no."""
         try:
-            return self.channels[outgoing.channel].find_published(outgoing)
+            return Look(found=self.channels[outgoing.channel].find_published(outgoing))
         except ChannelError as exc:
             log.warning("kênh %s: không kiểm tra được bài đã đăng: %s", outgoing.channel, exc)
-            return None
+            return Look(found=None, failure=exc)
 
-    def _resolve(self, row: Post) -> Post:
+    def _what_to_check(self, outgoing: Outgoing, look: Look) -> str:
+        """What the officer must check for an `unknown` row, in their words."""
+        where = PLACES.get(self._channel_config(outgoing.channel).type, "kênh")
+        what = f"hãy kiểm tra trên {where} của kênh '{outgoing.channel}' bài lúc {_hm(outgoing.slot)}"
+        if look.failure is not None:
+            return f"{what}; danvan sẽ tự kiểm tra lại và không đăng lại lượt này"
+        return f"không thấy bài khi kiểm tra; {what} và đăng tay nếu cần"
+
+    def recheck_unknown(self) -> list[Post]:
+        """Look again for the posts of recent `unknown` rows; a post found is recorded, nothing is ever re-posted.
+
+        Run at start-up and on the daemon's later ticks: a look that failed while publishing (the platform
+        was down) usually answers minutes later. Rows older than RECHECK_WINDOW are left to the officer.
+        """
+        resolved: list[Post] = []
+        since = self.clock() - RECHECK_WINDOW
+        for row in self.ledger.list_posts(since=since, status="unknown"):
+            outgoing = self._outgoing_of(row)
+            look = self._look(outgoing) if outgoing is not None else Look(None)
+            if look.found is not None:
+                log.info("kênh %s, lượt %s: đã thấy bài trên kênh; ghi nhận là đã đăng", row.channel, _hm(row.slot))
+                resolved.append(self._durably(partial(self._credit, row, look)))
+        return resolved
+
+    def _credit(self, row: Post, look: Look) -> Post:
+        assert look.found is not None
+        return self.ledger.mark_posted(row.id, look.found.remote_id, self.clock())
+
+    def _outgoing_of(self, row: Post) -> Outgoing | None:
+        """The slot's Outgoing rebuilt from its ledger row (for a look), or None if the files no longer know it."""
         slogan = self.slogans.get(row.slogan_id)
         channel_config = self.config.channel(row.channel)
         if slogan is None or channel_config is None or row.channel not in self.channels:
-            what = f"kênh '{row.channel}' bài lúc {_hm(row.slot)} (khẩu hiệu '{row.slogan_id}')"
-            return self.ledger.mark_unknown(
-                row.id, f"chương trình dừng giữa lúc đăng; hãy kiểm tra {what}", self.clock()
-            )
+            return None
         card = CardFile(b"", row.card_hash or "", "png" if channel_config.card.format == "png" else "jpg")
-        outgoing = Outgoing(
+        return Outgoing(
             row.channel,
             row.slot,
             row.slogan_id,
@@ -220,18 +259,29 @@ class Publisher:
             row.id,
             self._known_ids(row.channel, row.slot),
         )
-        found = self._find(outgoing)
-        if found is not None:
+
+    def _resolve(self, row: Post) -> Post:
+        outgoing = self._outgoing_of(row)
+        if outgoing is None:
+            what = f"kênh '{row.channel}' bài lúc {_hm(row.slot)} (khẩu hiệu '{row.slogan_id}')"
+            return self.ledger.mark_unknown(
+                row.id, f"chương trình dừng giữa lúc đăng; hãy kiểm tra {what}", self.clock()
+            )
+        look = self._look(outgoing)
+        if look.found is not None:
             log.info(
                 "kênh %s, lượt %s: bài đã lên trước khi chương trình dừng; ghi nhận là đã đăng",
                 row.channel,
                 _hm(row.slot),
             )
-            return self.ledger.mark_posted(row.id, found.remote_id, self.clock())
-        message = (
-            f"chương trình dừng giữa lúc đăng và không tìm thấy bài trên kênh; hãy kiểm tra kênh '{row.channel}' "
-            f"bài lúc {_hm(row.slot)} (khẩu hiệu '{row.slogan_id}') và đăng tay nếu cần"
-        )
+            return self.ledger.mark_posted(row.id, look.found.remote_id, self.clock())
+        if look.failure is not None:
+            message = f"chương trình dừng giữa lúc đăng; {self._what_to_check(outgoing, look)}"
+        else:
+            message = (
+                f"chương trình dừng giữa lúc đăng và không tìm thấy bài trên kênh; hãy kiểm tra kênh '{row.channel}' "
+                f"bài lúc {_hm(row.slot)} (khẩu hiệu '{row.slogan_id}') và đăng tay nếu cần"
+            )
         log.warning("kênh %s, lượt %s: %s", row.channel, _hm(row.slot), message)
         return self.ledger.mark_unknown(row.id, message, self.clock())
 

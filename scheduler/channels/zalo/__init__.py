@@ -229,7 +229,11 @@ class ZaloChannel:
         """This slot's article among the newest ones: same title, created after shortly before the slot."""
         title = self.title_of(post)
         since_ms = (post.slot.timestamp() - 600) * 1000
-        for media in self._articles(pages=3):
+        try:
+            medias = self._articles(pages=3)
+        except ChannelError as exc:  # a failed look is not "absent": creating again could make a second article
+            raise ChannelError(f"không xem được các bài viết trên OA ({exc})", "unknown", code=exc.code) from exc
+        for media in medias:
             if (
                 shorten(str(media.get("title", "")), TITLE_LIMIT) == title
                 and (_int(media.get("create_date")) or 0) >= since_ms
