@@ -303,7 +303,9 @@ def main(argv: list[str] | None = None) -> Result:
     result.metric("by rule", dict(Counter(r for found in clean for _, r, _ in found)))
     result.metric("sentences with an error", f"{with_error / len(texts):.1%} ({with_error})")
     result.check(f"at most {TARGET_PER_1000:g} diagnostic per 1,000 syllables", per_1000 <= TARGET_PER_1000)
-    result.check("at most 1 % of correct sentences with an error", with_error / len(texts) <= TARGET_SENTENCES_WITH_ERROR)
+    result.check(
+        "at most 1 % of correct sentences with an error", with_error / len(texts) <= TARGET_SENTENCES_WITH_ERROR
+    )
     damaged = variants(texts, args.per_kind)
     found = problems_by_slogan([d for _, _, d in damaged])
     hits: Counter[str] = Counter()

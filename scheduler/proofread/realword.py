@@ -16,10 +16,10 @@ from scheduler.proofread.finding import Finding
 from scheduler.proofread.syllables import is_syllable, parse, restore_case
 
 MIN_PAIR = 3  # a candidate pair seen fewer times is no evidence
-MIN_BOND = 0.25  # ... nor one whose words often stand apart: the pair must be a word ("lãnh đạo"), not a phrase
-# The syllable written must be rarer than RARITY times the word it would be a slip of: "dồng" (never seen) for
-# "Hội đồng", "trường" for "Tổ trưởng"; not "thành" (a frequent word of its own) for "thanh niên".
-RARITY = 3
+MIN_BOND = 0.1  # ... nor one whose words often stand apart: the pair must be a word ("lãnh đạo"), not a phrase
+# The syllable written must not be much more frequent than the one it would be a slip for: "dồng" (never seen)
+# for "đồng", "trường" for "trưởng" (as frequent); not "của" (five times "quả") in "cam kết của".
+RARITY = 2
 _PAIR = re.compile(
     r"(?<![\w\u0300-\u036f])((?:[^\W\d_]|[\u0300-\u036f])+) (?=((?:[^\W\d_]|[\u0300-\u036f])+)(?![\w\u0300-\u036f]))"
 )
@@ -95,7 +95,7 @@ def _best(t: Table, seen: str, kept: str, seen_first: bool) -> str | None:
         if (
             tight(t, *pair)
             and count > best_count
-            and t.singles.get(seen, 0) < RARITY * count
+            and t.singles.get(seen, 0) < RARITY * t.singles.get(cand, 0)
             and _one_edit(seen, cand)
             and not _i_or_y(seen, cand)
         ):

@@ -57,10 +57,7 @@ def _unknown_word(text: str, start: int, token: str, reason: str, no_vowel: bool
     if no_vowel:
         # one letter alone is a label ("điểm b khoản 2", "phương án c"), not a word that lost its vowels
         return None if len(token) == 1 else Finding(start, "error", "spelling", message)
-    capital = token[:1].isupper()
-    if capital and in_capitalised_run(text, start, len(token)):
-        return None  # part of a name (Hồ Đức Phớc, Kông Chro, Shinzo Abe): personal and place names break the rules
-    in_name = capital and not sentence_start(text, start)
+    in_name = token[:1].isupper() and (in_capitalised_run(text, start, len(token)) or not sentence_start(text, start))
     if not latin_only(token):
         return Finding(start, "warning" if in_name else "error", "spelling", message)
     if in_name or not vietnamese_shaped(token):
