@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "benchmarks" / "data"
 OUT = ROOT / "scheduler" / "proofread" / "data" / "bigrams.tsv.gz"
 _RUN = re.compile(r"(?:[^\W\d_]|[\u0300-\u036f])+(?: (?:[^\W\d_]|[\u0300-\u036f])+)*")
-COMPOUND_WEIGHT = 5  # a listed compound counts as if seen this many times
+COMPOUND_WEIGHT = 10  # a listed compound counts as if seen this many times
 
 
 def constitution_lines(held_out: bool) -> list[str]:

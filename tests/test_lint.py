@@ -517,3 +517,20 @@ def test_two_hundred_slogans_take_well_under_a_second() -> None:
     found = problems(text)
     assert time.perf_counter() - start < 1.0
     assert len([p for p in found if p.rule == "spelling"]) == 200
+
+
+@pytest.mark.parametrize(
+    ("damaged", "right"),
+    [
+        ("Dân vận khé\u043e thì việc gì cũng thành công!", "Dân vận khéo thì việc gì cũng thành công!"),
+        ("Đông B\u0430\u0306\u0301c và Tây Bắc", "Đông Bắc và Tây Bắc"),  # Cyrillic а with combining breve and acute
+    ],
+)
+def test_fix_replaces_a_cyrillic_lookalike_and_no_normalisation_warning_comes_with_it(damaged: str, right: str) -> None:
+    text = slogan_file(f'"{damaged}"')
+    found = problems(text)
+    assert [p.rule for p in found] == ["encoding-homoglyph"]
+    assert "Kirin" in found[0].message
+    fixed, fixes = fix_slogan_file(text, POLICY)
+    assert yaml.safe_load(fixed)["slogans"][0]["text"] == right
+    assert fixes and not problems(fixed)

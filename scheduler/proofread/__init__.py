@@ -13,11 +13,24 @@ encoding (encoding.py; the text must be fixed before anything else is checked in
   encoding-homoglyph          error    'Ð' (U+00D0, Icelandic eth) or 'ð' used for 'Đ'/'đ'
   encoding-nfd                warning  decomposed Unicode (NFD); normalised for rendering, the file should be fixed
   encoding-mixed-normalisation warning partly decomposed Unicode (e.g. Unikey "Unicode tổ hợp")
-spelling (spelling.py):
-  spelling                    error    a token that cannot be a Vietnamese syllable and is not allow-listed
+spelling (spelling.py, with word_shapes.py and known_words.py):
+  spelling                    error    a word with Vietnamese letters or marks that no syllable can have, or with no
+                                       vowel at all ('tng'; a lone letter is a label: "điểm b")
+  spelling                    warning  an unknown Latin word shaped like a Vietnamese syllable typed wrong, or a marked
+                                       word inside a name; a plausible foreign word, a name (a run of capitalised
+                                       words), an ethnic group's name, a loanword or a unit after a number: nothing
   spelling-no-diacritics      error    a whole text typed without Vietnamese diacritics
   tone-placement              error    a tone mark where neither style puts it (hòan, qúa, gìa)
   tone-style-mixed            warning  once per file: old (hòa) and new (hoà) placements mixed
+lookalikes (lookalikes.py, reported as encoding-homoglyph, error): a Cyrillic or Greek letter (also one carrying a
+  mark, 'ӑ') inside a Latin word, named with its script; `--fix` puts the Latin letter back
+repetition (repetition.py):
+  repeated-word               warning  the same word twice in a row ("các các"), except intended reduplications
+                                       ("ngày ngày", "đoàn kết, đoàn kết") and a syllable ending one word and starting
+                                       the next ("hành vi vi phạm")
+real words (realword.py, table data/bigrams.tsv.gz):
+  real-word                   warning  a syllable pair never seen, one edit from a frequent pair ("lãnh đọa", "Hội
+                                       dồng", "công tá"), naming the likely word
 punctuation (punctuation.py; warnings, except unbalanced brackets/quotes: an error, since no correct text has them):
   punct-space-before, punct-space-after, punct-space-inside-brackets, punct-double-space, punct-space-edge,
   punct-mixed-quotes (warnings); punct-unbalanced (error)

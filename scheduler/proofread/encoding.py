@@ -10,7 +10,12 @@ from dataclasses import dataclass
 
 from scheduler.proofread.finding import Edit, Finding
 from scheduler.proofread.legacy_encodings import ENCODING_NAMES, ENCODING_RULES, Decoding, decode
-from scheduler.proofread.lookalikes import lookalike_edits, lookalike_message, without_lookalikes
+from scheduler.proofread.lookalikes import (
+    lookalike_edits,
+    lookalike_message,
+    marks_on_lookalikes_only,
+    without_lookalikes,
+)
 from scheduler.proofread.normalisation import normalisation_rule, raw_to_nfc
 from scheduler.proofread.tokens import Allow
 
@@ -35,7 +40,7 @@ class EncodingCheck:
 def encoding(raw: str, nfc: str, allow: Allow) -> EncodingCheck:
     """The encoding findings of one text (raw: as written; nfc: its NFC form, where the offsets point)."""
     found: list[Finding] = []
-    if nfc != raw:
+    if nfc != raw and not marks_on_lookalikes_only(raw):
         found.append(_not_nfc(raw, nfc))
     decoding = legacy(nfc, allow)
     if decoding is not None:

@@ -16,7 +16,10 @@ from scheduler.proofread.finding import Finding
 from scheduler.proofread.syllables import is_syllable, parse, restore_case
 
 MIN_PAIR = 3  # a candidate pair seen fewer times is no evidence
-MIN_BOND = 0.25  # ... nor one whose words often stand apart: the pair must be a word ("lãnh đạo"), not a phrase
+MIN_BOND = 0.1  # ... nor one whose words often stand apart: the pair must be a word ("lãnh đạo"), not a phrase
+# The syllable written must not be much more frequent than the one it would be a slip for: "dồng" (never seen)
+# for "đồng", "trường" for "trưởng" (as frequent); not "của" (five times "quả") in "cam kết của".
+RARITY = 2
 _PAIR = re.compile(
     r"(?<![\w\u0300-\u036f])((?:[^\W\d_]|[\u0300-\u036f])+) (?=((?:[^\W\d_]|[\u0300-\u036f])+)(?![\w\u0300-\u036f]))"
 )
@@ -89,7 +92,13 @@ def _best(t: Table, seen: str, kept: str, seen_first: bool) -> str | None:
     for cand in t.before.get(kept, []) if seen_first else t.after.get(kept, []):
         pair = (cand, kept) if seen_first else (kept, cand)
         count = t.pairs.get(pair, 0)
-        if _tight(t, *pair) and count > best_count and _one_edit(seen, cand) and not _i_or_y(seen, cand):
+        if (
+            tight(t, *pair)
+            and count > best_count
+            and t.singles.get(seen, 0) < RARITY * t.singles.get(cand, 0)
+            and _one_edit(seen, cand)
+            and not _i_or_y(seen, cand)
+        ):
             best, best_count = cand, count
     return best
 
@@ -104,11 +113,11 @@ def real_word_errors(text: str) -> list[Finding]:
         a, b = w1.lower(), w2.lower()
         if (a, b) in t.pairs or not (is_syllable(a) and is_syllable(b)):
             continue
-        left, right = _neighbours(text, m.start(1), end2)
+        left, right = neighbours(text, m.start(1), end2)
         # a syllable that already makes a word with its other neighbour is not a typo, nor is its partner
-        fix2 = None if (b, right) in t.pairs or _tight(t, left, a) else _best(t, b, a, seen_first=False)
+        fix2 = None if (b, right) in t.pairs or tight(t, left, a) else _best(t, b, a, seen_first=False)
         fix1 = None
-        if fix2 is None and (left, a) not in t.pairs and not _tight(t, b, right):
+        if fix2 is None and (left, a) not in t.pairs and not tight(t, b, right):
             fix1 = _best(t, a, b, seen_first=True)
         if fix2 is not None:
             found.append(_finding(m.start(2), w1, w2, w1, restore_case(w2, fix2)))
@@ -122,11 +131,11 @@ def _bond(t: Table, a: str, b: str) -> float:
     return t.pairs.get((a, b), 0) / max(1, min(t.singles.get(a, 0), t.singles.get(b, 0)))
 
 
-def _tight(t: Table, a: str, b: str) -> bool:
+def tight(t: Table, a: str, b: str) -> bool:
     return t.pairs.get((a, b), 0) >= MIN_PAIR and _bond(t, a, b) >= MIN_BOND
 
 
-def _neighbours(text: str, start: int, end: int) -> tuple[str, str]:
+def neighbours(text: str, start: int, end: int) -> tuple[str, str]:
     """The lower-cased words just before and after a pair (separated by one space), "" when there is none."""
     before = _LEFT.search(text, 0, start)
     after = _RIGHT.match(text, end)

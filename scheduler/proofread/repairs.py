@@ -10,7 +10,7 @@ from typing import NamedTuple
 from scheduler.proofread.encoding import entity_edits, homoglyph_edits, legacy
 from scheduler.proofread.finding import Edit
 from scheduler.proofread.legacy_encodings import ENCODING_NAMES, ENCODING_RULES, Decoding
-from scheduler.proofread.lookalikes import LOOKALIKES
+from scheduler.proofread.lookalikes import twin
 from scheduler.proofread.normalisation import nfc_edits, normalisation_rule
 from scheduler.proofread.punctuation import SPACING_RULES, punctuation
 from scheduler.proofread.tokens import Allow
@@ -141,7 +141,8 @@ def _replace_homoglyphs(doc: Rewrite, done: list[Repair]) -> Rewrite:
     edits = homoglyph_edits(doc.text)
     for s, _, value in edits:
         ch = doc.text[s]
-        message = f"thay chữ '{ch}' {LOOKALIKES[ch][1]} (U+{ord(ch):04X}) bằng chữ '{value}' Latinh"
+        script = (twin(ch) or ("", "?"))[1]
+        message = f"thay chữ '{ch}' {script} (U+{ord(ch):04X}) bằng chữ '{value}' Latinh"
         done.append(Repair(doc.origin(s), ch, value, "encoding-homoglyph", message))
     doc = doc.apply(edits)
     return doc.apply(nfc_edits(doc.text))  # a Latin 'o' takes the marks a Cyrillic 'о' carried: "cộng"

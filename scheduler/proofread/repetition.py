@@ -1,12 +1,15 @@
 """The doubled-word family: the same word twice in a row ("các các", "là là") is a warning, except the
 reduplications Vietnamese makes on purpose ("ngày ngày", "từ từ", "người người", "nhà nhà"). A word repeated
-after punctuation ("đoàn kết, đoàn kết") is a rhetorical repetition and never reported."""
+after punctuation ("đoàn kết, đoàn kết") is a rhetorical repetition and never reported, nor is a syllable that
+ends one word and begins the next ("hành vi vi phạm", "trường hợp hợp tác": each copy makes a tight pair of the
+syllable table with its other neighbour)."""
 
 from __future__ import annotations
 
 import re
 
 from scheduler.proofread.finding import Finding
+from scheduler.proofread.realword import neighbours, table, tight
 
 # Full reduplications (láy toàn bộ) and distributive/intensive repetitions in standard use: time and place
 # ("ngày ngày", "năm năm", "nơi nơi"), collectives ("người người", "nhà nhà", "lớp lớp"), manner adverbs
@@ -35,7 +38,17 @@ def doubled_words(text: str, allowed_phrases: frozenset[str] = frozenset()) -> l
             or m.group(1) != text[m.end(2) : m.end()]
         ):
             continue  # "Ngày ngày" passes as intended; "Hà Hà"-like case differences are names, not typos
+        if _two_words(text, m.start(1), m.end()):
+            continue
         second = m.end(2)
         message = f"từ '{word}' bị lặp hai lần liền nhau; hãy xoá một từ (nếu không cố ý lặp)"
         found.append(Finding(second, "warning", "repeated-word", message))
     return found
+
+
+def _two_words(text: str, start: int, end: int) -> bool:
+    """Whether the first copy closes a word begun before it and the second opens a word ended after it."""
+    word = text[start:end].split()[0].lower()
+    left, right = neighbours(text, start, end)
+    t = table()
+    return tight(t, left, word) and tight(t, word, right)

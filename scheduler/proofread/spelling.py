@@ -55,7 +55,8 @@ def _unknown_word(text: str, start: int, token: str, reason: str, no_vowel: bool
     name); nothing for a plausible foreign word or a name."""
     message = _spelling_message(token, reason, no_vowel)
     if no_vowel:
-        return Finding(start, "error", "spelling", message)
+        # one letter alone is a label ("điểm b khoản 2", "phương án c"), not a word that lost its vowels
+        return None if len(token) == 1 else Finding(start, "error", "spelling", message)
     in_name = token[:1].isupper() and (in_capitalised_run(text, start, len(token)) or not sentence_start(text, start))
     if not latin_only(token):
         return Finding(start, "warning" if in_name else "error", "spelling", message)

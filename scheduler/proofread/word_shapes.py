@@ -13,7 +13,7 @@ _PLAIN_RHYMES = frozenset(r.translate(_PLAIN) for r in RHYMES | {"u" + r for r i
 _PLAIN_ONSETS = tuple(sorted({o.translate(_PLAIN) for o in ONSETS}, key=len, reverse=True))
 _ASCII_WORD = re.compile(r"[A-Za-z]+")
 _NEXT_WORD = re.compile(r"[\s\-'’]{1,3}([^\W\d_])")
-_PREV_WORD = re.compile(r"([^\W\d_][\u0300-\u036f]*)[\s\-'’]{1,3}$")
+_PREV_WORD = re.compile(r"((?:[^\W\d_]|[\u0300-\u036f])+)[\s\-'’]{1,3}$")  # the whole word before
 _SENTENCE_END = re.compile(r"(?:^|[.!?:;…\n]|[.!?:]\s*[\"“'‘«(])[\s\"“'‘«(]*$")
 
 
