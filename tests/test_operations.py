@@ -72,13 +72,14 @@ def test_a_broken_edit_is_rejected_with_check_messages_and_posting_goes_on(proje
         service.wait_for("đã đăng khẩu hiệu")
         slogans = project_dir / "slogans.yaml"
         good = slogans.read_text(encoding="utf-8")
-        slogans.write_text(good.replace("id: dang-quang-vinh", "id: Dang_Quang"), encoding="utf-8")
-        service.wait_for("[slogan-id]")  # the same file:line message as danvan check
+        # Two slogans with one id break the file as a whole (an error inside one slogan only holds it back).
+        slogans.write_text(good.replace("id: dang-quang-vinh", "id: dan-van-kheo"), encoding="utf-8")
+        service.wait_for("[duplicate-id]")  # the same file:line message as danvan check
         service.wait_for("tiếp tục đăng theo bản hợp lệ trước đó")
         posted_before = sum("đã đăng khẩu hiệu" in line for line in service.seen)
         service.wait_for("đã đăng khẩu hiệu", count=posted_before + 2)
         assert service.process.poll() is None
-        line = next(line for line in service.seen if "[slogan-id]" in line)
+        line = next(line for line in service.seen if "[duplicate-id]" in line)
         assert f"{slogans}:10:9: error:" in line
     finally:
         assert service.stop() == 0

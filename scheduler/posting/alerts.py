@@ -22,6 +22,7 @@ from scheduler.redaction import redact
 log = logging.getLogger("danvan.alerts")
 
 REPEATED_FAILURES = 3
+SLOGAN_FILE = "*"  # the pseudo-channel of incidents about the slogan file, not a channel (see held_back.py)
 SMTP_TIMEOUT = 20.0
 
 
@@ -35,7 +36,7 @@ class Alerter:
         if not ledger.open_incident(channel, kind, message, now):
             log.debug("kênh %s: sự cố '%s' đã được báo trước đó", channel, kind)
             return False
-        log.error("CẦN XỬ LÝ: kênh %s: %s", channel, message)
+        log.error("CẦN XỬ LÝ: %s: %s", _subject_of(channel), message)
         if self.email is not None:
             self._send(channel, message, now)
         return True
@@ -60,12 +61,14 @@ class Alerter:
     def _send(self, channel: str, message: str, now: dt.datetime) -> None:
         assert self.email is not None
         mail = EmailMessage()
-        mail["Subject"] = f"[danvan] Kênh {channel} cần xử lý"
+        subject = _subject_of(channel)
+        mail["Subject"] = f"[danvan] {subject[:1].upper()}{subject[1:]} cần xử lý"
         mail["From"] = self.email.sender
         mail["To"] = ", ".join(self.email.recipients)
+        more = "danvan check" if channel == SLOGAN_FILE else f"danvan log --channel {channel}"
         mail.set_content(
-            f"Lúc {now:%d/%m/%Y %H:%M}, kênh {channel} gặp sự cố cần cán bộ xử lý:\n\n{message}\n\n"
-            "Xem thêm: danvan status, danvan log --channel " + channel + "\n"
+            f"Lúc {now:%d/%m/%Y %H:%M}, {_subject_of(channel)} gặp sự cố cần cán bộ xử lý:\n\n{message}\n\n"
+            f"Xem thêm: danvan status, {more}\n"
         )
         try:
             with smtplib.SMTP(self.email.smtp_host, self.email.smtp_port, timeout=SMTP_TIMEOUT) as smtp:
@@ -79,3 +82,7 @@ class Alerter:
             log.warning(
                 "không gửi được e-mail cảnh báo qua %s: %s", self.email.smtp_host, redact(str(exc), self.secrets)
             )
+
+
+def _subject_of(channel: str) -> str:
+    return "tệp khẩu hiệu" if channel == SLOGAN_FILE else f"kênh {channel}"
