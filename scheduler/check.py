@@ -17,7 +17,7 @@ from scheduler.ledger import ZaloLedgerStore
 from scheduler.project.cardstyle import CardStyle
 from scheduler.project.config import declared_slogans_path, parse_config
 from scheduler.project.models import Config, LintPolicy
-from scheduler.project.slogans import SloganFile, parse_slogans
+from scheduler.project.slogans import SloganFile, parse_slogans_leniently
 from scheduler.project.yamlbounds import LIMIT_RULES
 from scheduler.project.yamlmarks import Report, compose, read_text_file
 from scheduler.proofread import Fix, fix_slogan_file, lint_slogan_file
@@ -29,6 +29,10 @@ log = logging.getLogger("danvan.check")
 class CheckResult:
     problems: list[Problem] = field(default_factory=list)
     unreadable: bool = False
+    # What was read, for the daemon to run on (see holdback.py): the config when it has no error, and the
+    # slogan file even when some slogan entries have errors (None when the file as a whole is broken).
+    config: Config | None = None
+    slogans: SloganFile | None = None
 
     @property
     def errors(self) -> int:
@@ -66,6 +70,7 @@ def check_project(
         result.problems.extend(zalo_title_problems(config, slogans))
     if config is not None and online_at is not None:
         result.problems.extend(check_online(config, online_at))
+    result.config, result.slogans = config, slogans
     result.problems.sort(key=lambda p: (p.path != str(config_path), p.path, p.line, p.column))
     return result
 
@@ -108,7 +113,7 @@ def _check_slogans(path: Path, result: CheckResult, lint: LintPolicy) -> SloganF
     if text is None:
         return None
     report = Report(str(path))
-    slogans = parse_slogans(text, path, report)
+    slogans = parse_slogans_leniently(text, path, report)
     result.problems.extend(report.problems)
     if not _over_limits(report):
         result.problems.extend(lint_slogan_file(text, str(path), lint))

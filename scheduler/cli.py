@@ -196,12 +196,19 @@ def _progress(items: Iterator[Any], length: int) -> Iterator[Iterator[Any]]:
         yield bar
 
 
-def _load(ctx: click.Context, config_path: str | None) -> Any:
+def _load(ctx: click.Context, config_path: str | None, *, checked: bool = False) -> Any:
+    """The project; `checked`: as the daemon runs it, a slogan with errors held back (holdback.py)."""
     from scheduler.logsetup import log_in_timezone, redact_secrets
     from scheduler.project import load_project
 
     with user_errors():
-        project = load_project(config_path_of(ctx, config_path))
+        path = config_path_of(ctx, config_path)
+        if checked:
+            from scheduler.holdback import load_checked_project  # proofreading and card fitting: only when needed
+
+            project = load_checked_project(path)
+        else:
+            project = load_project(path)
     # Every command that reads the config blanks its secrets from whatever it logs, not only `run`.
     redact_secrets(project.config.secrets())
     log_in_timezone(project.config.timezone)
@@ -238,12 +245,15 @@ def plan_command(ctx: click.Context, config_path: str | None, days: int, limit: 
     import datetime as dt
     import json
 
+    from scheduler.posting.held_back import plan_line
     from scheduler.posting.timeline import upcoming_slots
 
-    project = _load(ctx, config_path)
+    project = _load(ctx, config_path, checked=True)
     rows = limit or (PLAN_JSON_ROWS if as_json else PLAN_ROWS)
     with user_errors():
         view = upcoming_slots(project, dt.datetime.now(dt.UTC), dt.timedelta(days=days), rows)
+    for held in project.slogans.held_back:
+        click.echo(plan_line(held), err=as_json)  # the JSON on stdout stays a list of slots
     if as_json:
         click.echo(json.dumps(view.records(), ensure_ascii=False, indent=2))
     else:
@@ -262,11 +272,13 @@ def plan_command(ctx: click.Context, config_path: str | None, days: int, limit: 
 def post(ctx: click.Context, config_path: str | None, channel_name: str, slogan_id: str | None) -> None:
     """Đăng ngay một thẻ lên một kênh, qua cùng đường đi với chương trình chạy nền (có ghi nhật ký)."""
     from scheduler.logsetup import configure_logging
+    from scheduler.posting.held_back import refuse_held_back
     from scheduler.posting.publisher import post_once
 
     configure_logging(False)
-    project = _load(ctx, config_path)
+    project = _load(ctx, config_path, checked=True)
     with user_errors():
+        refuse_held_back(project.slogans, slogan_id)
         row = post_once(project, channel_name, slogan_id)
     if row.status == "posted":
         click.echo(f"Đã đăng khẩu hiệu '{row.slogan_id}' lên kênh {row.channel} ({row.remote_id}).")
@@ -393,10 +405,10 @@ def status(ctx: click.Context, config_path: str | None, as_json: bool) -> None:
 
     from scheduler.health import check_health, describe
 
-    project = _load(ctx, config_path)
+    project = _load(ctx, config_path, checked=True)
     now = dt.datetime.now(dt.UTC)
     with user_errors():
-        health = check_health(project.config, now)
+        health = check_health(project.config, now, project.slogans.held_back)
     if as_json:
         payload = {"healthy": health.healthy, **dataclasses.asdict(health)}
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))

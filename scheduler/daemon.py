@@ -23,9 +23,9 @@ from typing import Any
 
 from scheduler.cards import CardStore, card_directory
 from scheduler.channels import Channel, build_channels
-from scheduler.check import check_project
-from scheduler.errors import DanvanError, InputError, UnreadableFileError
+from scheduler.errors import DanvanError, InputError, Problem, UnreadableFileError
 from scheduler.health import HEARTBEAT_EVERY
+from scheduler.holdback import load_checked_project
 from scheduler.ledger import Ledger, ZaloLedgerStore
 from scheduler.ledger.identity import DatabaseGoneError, DatabaseGuard
 from scheduler.lock import acquire_daemon_lock
@@ -34,6 +34,7 @@ from scheduler.memory import limit_malloc_arenas
 from scheduler.posting.alerts import Alerter
 from scheduler.posting.chores import do_all_platform_chores
 from scheduler.posting.gates import PostingGates
+from scheduler.posting.held_back import report_held_back
 from scheduler.posting.pauses import resume_after_restart
 from scheduler.posting.planner import Slot
 from scheduler.posting.prerender import draw_ahead, draw_first_cards
@@ -49,8 +50,9 @@ from scheduler.posting.timeline import (
     slot_at,
     when_text,
 )
-from scheduler.project import Project, load_project
+from scheduler.project import Project
 from scheduler.project.models import ChannelConfig
+from scheduler.watch import Signature, changed, signatures
 
 log = logging.getLogger("danvan.daemon")
 
@@ -60,13 +62,8 @@ RECHECK_EVERY = 600.0  # seconds between looks on the platforms for the posts of
 EXIT_DATABASE_GONE = 3
 
 
-def _signature(path: Path) -> tuple[int, int]:
-    """What changes when an officer saves a file (a missing file counts as a change too)."""
-    try:
-        stat = path.stat()
-    except OSError:
-        return (-1, -1)
-    return (stat.st_mtime_ns, stat.st_size)
+def _log_problem(problem: Problem) -> None:
+    (log.error if problem.is_error else log.warning)("%s", problem.format())
 
 
 @dataclass
@@ -84,7 +81,7 @@ class Daemon:
     _in_flight: int = 0
     _idle: threading.Condition = field(default_factory=threading.Condition)
     _started_at: dt.datetime | None = None
-    _watched: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    _watched: dict[Path, Signature] = field(default_factory=dict)
     _alerter: Alerter = field(default_factory=Alerter)
     _gates: PostingGates = field(default_factory=PostingGates)
     _settled_until: dt.datetime | None = None
@@ -120,7 +117,7 @@ class Daemon:
     def prepare(self) -> list[Slot]:
         """Everything before the first timer: settle crashed and missed slots, announce, draw the next cards."""
         if self._project is None:
-            self._project = load_project(self.config_path)
+            self._project = self._checked_project()
         self._started_at = self.now()
         self._adopt(self.project)
         with self._ledger() as ledger:
@@ -155,13 +152,8 @@ class Daemon:
     # --- start-up -----------------------------------------------------------------------------
 
     def _checked_project(self) -> Project:
-        """The project, refused with the same file:line messages as `danvan check` when it has errors."""
-        result = check_project(self.config_path)
-        for problem in result.problems:
-            (log.error if problem.is_error else log.warning)("%s", problem.format())
-        if result.problems and (result.errors or result.unreadable):
-            raise InputError([p for p in result.problems if p.is_error])
-        return load_project(self.config_path)
+        """The project, with `danvan check`'s file:line messages logged; refused when it cannot run (holdback.py)."""
+        return load_checked_project(self.config_path, tell=_log_problem)
 
     def _adopt(self, project: Project) -> None:
         """Make `project` the one in use: its channels, the secrets to scrub from logs, the files to watch."""
@@ -171,7 +163,9 @@ class Daemon:
         )
         redact_secrets(project.config.secrets())
         self._alerter = Alerter(project.config.email, project.config.secrets())
-        self._watched = {path: _signature(path) for path in (self.config_path, project.config.slogans_path)}
+        self._watched = signatures((self.config_path, project.config.slogans_path))
+        with self._ledger() as ledger:
+            report_held_back(ledger, self._alerter, project.slogans, self.now())
 
     def _check_database(self) -> None:
         """Stop the service (non-zero exit, an alarm) if the ledger file was removed or replaced."""
@@ -337,12 +331,13 @@ class Daemon:
         ledger.beat(os.getpid(), socket.gethostname(), started, self.now(), min(slots, default=None))
 
     def _watch_files(self) -> None:
-        if any(_signature(path) != seen for path, seen in self._watched.items()):
+        if changed(self._watched):
             self._reload()
 
     def _reload(self) -> None:
-        """Adopt edited files if `danvan check` finds no error in them; otherwise go on with the last good ones."""
-        self._watched = {path: _signature(path) for path in self._watched}  # judge each edit once
+        """Adopt edited files unless an error stops the service (a defective slogan is only held back, see
+        holdback.py); otherwise go on with the last good ones."""
+        self._watched = signatures(self._watched)  # judge each edit once
         try:
             project = self._checked_project()
         except (InputError, UnreadableFileError) as exc:

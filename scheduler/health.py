@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from scheduler.ledger import ChannelState, Heartbeat, Incident, Ledger
 from scheduler.lock import daemon_holder
+from scheduler.posting.held_back import KIND_PREFIX, held_back_text, is_slogan_incident
 from scheduler.project.models import Config
+from scheduler.project.slogans import HeldBack
 
 HEARTBEAT_EVERY = dt.timedelta(seconds=30)
 STALE_AFTER = 4 * HEARTBEAT_EVERY  # a daemon that has not beaten for this long is stuck
@@ -31,13 +34,14 @@ class Health:
     heartbeat: Heartbeat | None
     channels: list[ChannelHealth] = field(default_factory=list)
     incidents: list[Incident] = field(default_factory=list)
+    held_back: list[HeldBack] = field(default_factory=list)  # by the files as they are now (holdback.py)
 
     @property
     def healthy(self) -> bool:
         return self.running and not self.stuck and not any(c.paused for c in self.channels)
 
 
-def check_health(config: Config, now: dt.datetime) -> Health:
+def check_health(config: Config, now: dt.datetime, held_back: Sequence[HeldBack] = ()) -> Health:
     holder = daemon_holder(config.database)
     heartbeat, states, incidents = None, {}, []
     if config.database.exists():  # a status look must not create the database
@@ -48,7 +52,7 @@ def check_health(config: Config, now: dt.datetime) -> Health:
     running = holder is not None
     stuck = running and (heartbeat is None or now - heartbeat.heartbeat_at > STALE_AFTER)
     channels = [_channel_health(c.name, c.type, c.enabled, states.get(c.name), now) for c in config.channels]
-    return Health(running, stuck, holder[0] if holder else None, heartbeat, channels, incidents)
+    return Health(running, stuck, holder[0] if holder else None, heartbeat, channels, incidents, list(held_back))
 
 
 def _channel_health(name: str, kind: str, enabled: bool, state: ChannelState | None, now: dt.datetime) -> ChannelHealth:
@@ -72,12 +76,15 @@ def describe(health: Health, config: Config, now: dt.datetime) -> str:
     lines.append("Kênh:")
     for channel in health.channels:
         lines.append(f"  {channel.name} ({channel.type}): {_channel_text(channel, tz)}")
-    if health.incidents:
+    raised = {incident.kind for incident in health.incidents}
+    not_raised = [held for held in health.held_back if KIND_PREFIX + held.id not in raised]
+    if health.incidents or not_raised:
         lines.append("Sự cố cần xử lý:")
         for incident in health.incidents:
-            lines.append(
-                f"  [{incident.opened_at.astimezone(tz):%d/%m/%Y %H:%M}] {incident.channel}: {incident.message}"
-            )
+            who = "" if is_slogan_incident(incident) else f"{incident.channel}: "
+            lines.append(f"  [{incident.opened_at.astimezone(tz):%d/%m/%Y %H:%M}] {who}{incident.message}")
+        # Held back by the files as they are now, not yet seen by the daemon (not running, or not reloaded yet).
+        lines.extend(f"  khẩu hiệu bị giữ lại (không đăng): {held_back_text(held)}" for held in not_raised)
     return "\n".join(lines)
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import socket
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -138,3 +139,32 @@ def db_path(tmp_path: Path) -> Path:
 def ledger(db_path: Path) -> Iterator[Ledger]:
     with Ledger.open(db_path) as opened:
         yield opened
+
+
+# --- an SMTP server for alert mails ---------------------------------------------------------------
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[bytes] = []
+
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # aiosmtpd's hook name
+        self.messages.append(envelope.original_content)  # type: ignore[attr-defined]
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    """A real SMTP server on a free loopback port; the mails it received are in Inbox.messages."""
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()

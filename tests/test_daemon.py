@@ -7,7 +7,6 @@ import json
 import os
 import queue
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -23,6 +22,7 @@ from scheduler.daemon import Daemon
 from scheduler.ledger import Ledger
 from scheduler.posting.timeline import find_backlog
 from scheduler.project import load_project
+from tests.conftest import Inbox
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -232,31 +232,6 @@ FAST_HEARTBEAT = (
 )
 
 
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[bytes] = []
-
-    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # aiosmtpd's hook name
-        self.messages.append(envelope.original_content)  # type: ignore[attr-defined]
-        return "250 OK"
-
-
-@pytest.fixture
-def inbox() -> Iterator[tuple[Inbox, int]]:
-    from aiosmtpd.controller import Controller
-
-    received = Inbox()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(received, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield received, port
-    finally:
-        controller.stop()
-
-
 def alerting_service(project_dir: Path, port: int) -> Service:
     alerts = (
         f"alerts: {{email: {{smtp_host: 127.0.0.1, smtp_port: {port}, starttls: false, "
@@ -270,9 +245,9 @@ def database_files(project_dir: Path) -> list[Path]:
 
 
 def test_a_database_removed_under_the_daemon_stops_it_with_an_alarm_and_is_not_recreated(
-    project_dir: Path, inbox: tuple[Inbox, int]
+    project_dir: Path, smtp: tuple[Inbox, int]
 ) -> None:
-    received, port = inbox
+    received, port = smtp
     service = alerting_service(project_dir, port)
     try:
         service.wait_for("đã đăng khẩu hiệu")
@@ -294,9 +269,9 @@ def test_a_database_removed_under_the_daemon_stops_it_with_an_alarm_and_is_not_r
 
 
 def test_a_database_replaced_under_the_daemon_stops_it_and_the_new_file_is_left_alone(
-    project_dir: Path, inbox: tuple[Inbox, int]
+    project_dir: Path, smtp: tuple[Inbox, int]
 ) -> None:
-    _, port = inbox
+    _, port = smtp
     service = alerting_service(project_dir, port)
     database = project_dir / "data" / "danvan.db"
     try:

@@ -14,13 +14,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from aiosmtpd.controller import Controller
 from click.testing import CliRunner
 
 from scheduler.cli import cli
 from scheduler.ledger import Ledger
 from scheduler.posting.alerts import Alerter
 from scheduler.project.models import EmailAlerts
+from tests.conftest import Inbox
 from tests.emulators.graph import GraphEmulator
 from tests.test_daemon import Service, write_config
 
@@ -72,13 +72,14 @@ def test_a_broken_edit_is_rejected_with_check_messages_and_posting_goes_on(proje
         service.wait_for("đã đăng khẩu hiệu")
         slogans = project_dir / "slogans.yaml"
         good = slogans.read_text(encoding="utf-8")
-        slogans.write_text(good.replace("id: dang-quang-vinh", "id: Dang_Quang"), encoding="utf-8")
-        service.wait_for("[slogan-id]")  # the same file:line message as danvan check
+        # Two slogans with one id break the file as a whole (an error inside one slogan only holds it back).
+        slogans.write_text(good.replace("id: dang-quang-vinh", "id: dan-van-kheo"), encoding="utf-8")
+        service.wait_for("[duplicate-id]")  # the same file:line message as danvan check
         service.wait_for("tiếp tục đăng theo bản hợp lệ trước đó")
         posted_before = sum("đã đăng khẩu hiệu" in line for line in service.seen)
         service.wait_for("đã đăng khẩu hiệu", count=posted_before + 2)
         assert service.process.poll() is None
-        line = next(line for line in service.seen if "[slogan-id]" in line)
+        line = next(line for line in service.seen if "[duplicate-id]" in line)
         assert f"{slogans}:10:9: error:" in line
     finally:
         assert service.stop() == 0
@@ -109,29 +110,6 @@ def test_a_valid_edit_is_adopted_without_a_restart_and_sighup_reloads(project_di
 
 
 # --- incidents ----------------------------------------------------------------------------------
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[bytes] = []
-
-    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # aiosmtpd's hook name
-        self.messages.append(envelope.original_content)  # type: ignore[attr-defined]
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox = Inbox()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
 
 
 def test_an_incident_is_raised_once_with_one_mail_and_closes_when_the_channel_recovers(

@@ -23,6 +23,7 @@ from scheduler.timefmt import moment_text
 log = logging.getLogger("danvan.alerts")
 
 REPEATED_FAILURES = 3
+SLOGAN_FILE = "*"  # the pseudo-channel of incidents about the slogan file, not a channel (see held_back.py)
 SMTP_TIMEOUT = 20.0
 
 
@@ -36,9 +37,11 @@ class Alerter:
         if not ledger.open_incident(channel, kind, message, now):
             log.debug("kênh %s: sự cố '%s' đã được báo trước đó", channel, kind)
             return False
-        log.error("CẦN XỬ LÝ: kênh %s: %s", channel, message)
+        log.error("CẦN XỬ LÝ: %s: %s", _subject_of(channel), message)
         if self.email is not None:
-            self._send(f"[danvan] Kênh {channel} cần xử lý", f"kênh {channel} gặp sự cố", channel, message, now)
+            subject = _subject_of(channel)
+            title = f"[danvan] {subject[:1].upper()}{subject[1:]} cần xử lý"
+            self._send(title, f"{subject} gặp sự cố", channel, message, now)
         return True
 
     def raise_alarm(self, message: str, now: dt.datetime) -> None:
@@ -70,8 +73,9 @@ class Alerter:
         mail["Subject"] = subject
         mail["From"] = self.email.sender
         mail["To"] = ", ".join(self.email.recipients)
-        more = "danvan status, danvan log" + (f" --channel {channel}" if channel else "")
-        mail.set_content(f"Lúc {moment_text(now)}, {what} cần cán bộ xử lý:\n\n{message}\n\nXem thêm: {more}\n")
+        mail.set_content(
+            f"Lúc {moment_text(now)}, {what} cần cán bộ xử lý:\n\n{message}\n\nXem thêm: {_where_to_look(channel)}\n"
+        )
         try:
             with smtplib.SMTP(self.email.smtp_host, self.email.smtp_port, timeout=SMTP_TIMEOUT) as smtp:
                 if self.email.starttls:
@@ -84,3 +88,13 @@ class Alerter:
             log.warning(
                 "không gửi được e-mail cảnh báo qua %s: %s", self.email.smtp_host, redact(str(exc), self.secrets)
             )
+
+
+def _subject_of(channel: str) -> str:
+    return "tệp khẩu hiệu" if channel == SLOGAN_FILE else f"kênh {channel}"
+
+
+def _where_to_look(channel: str | None) -> str:
+    if channel is None:
+        return "danvan status"
+    return "danvan status, " + ("danvan check" if channel == SLOGAN_FILE else f"danvan log --channel {channel}")

@@ -5,18 +5,20 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
 
-from scheduler.errors import InputError
+from scheduler.errors import InputError, Problem
 from scheduler.project.limits import MAX_SLOGAN_CHARS
 from scheduler.project.yamlmarks import (
     Fields,
     Report,
     compose,
     describe,
+    is_null,
     parse_date,
     read_text_file,
     value_column,
@@ -24,6 +26,7 @@ from scheduler.project.yamlmarks import (
 
 SLOGAN_ID_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # always fullmatch: `$` lets a final \n through
 _SPACES_RE = re.compile(r"\s+")
+_END_OF_LINE = 1_000_000_000  # a column past any real one
 
 
 @dataclass(frozen=True)
@@ -56,10 +59,42 @@ class Slogan:
 
 
 @dataclass(frozen=True)
+class SloganEntry:
+    """One item of `slogans:` as written: its id (or `slogans[N]` when it has none) and where it starts and ends."""
+
+    label: str
+    start: Position
+    end: Position
+
+    def contains(self, line: int, column: int) -> bool:
+        return (self.start.line, self.start.column) <= (line, column) <= (self.end.line, self.end.column)
+
+
+@dataclass(frozen=True)
+class HeldBack:
+    """A slogan kept from posting because its own entry has errors; the others go on."""
+
+    id: str
+    problems: tuple[Problem, ...]
+
+    @property
+    def reason(self) -> str:
+        first, others = self.problems[0].message, len(self.problems) - 1
+        return f"{first} (và {others} lỗi khác)" if others else first
+
+    @property
+    def where(self) -> str:
+        first = self.problems[0]
+        return f"{first.path}:{first.line}:{first.column}"
+
+
+@dataclass(frozen=True)
 class SloganFile:
     path: Path
     plan: Plan
     slogans: tuple[Slogan, ...]
+    entries: tuple[SloganEntry, ...] = field(default=(), compare=False)
+    held_back: tuple[HeldBack, ...] = ()
 
     @property
     def enabled(self) -> tuple[Slogan, ...]:
@@ -67,6 +102,16 @@ class SloganFile:
 
     def get(self, slogan_id: str) -> Slogan | None:
         return next((s for s in self.slogans if s.id == slogan_id), None)
+
+    def held(self, slogan_id: str) -> HeldBack | None:
+        return next((h for h in self.held_back if h.id == slogan_id), None)
+
+    def holding_back(self, held: Iterable[HeldBack]) -> SloganFile:
+        """A copy in which the `held` slogans are disabled (never planned nor posted), each with its reason."""
+        held = tuple(held)
+        ids = {h.id for h in held}
+        slogans = tuple(replace(s, enabled=False) if s.id in ids else s for s in self.slogans)
+        return replace(self, slogans=slogans, held_back=held)
 
 
 def normalize_text(text: str) -> str:
@@ -89,6 +134,14 @@ def load_slogans(path: Path) -> SloganFile:
 
 
 def parse_slogans(text: str, path: Path, report: Report) -> SloganFile | None:
+    """The slogan file, or None when it has any error."""
+    parsed = parse_slogans_leniently(text, path, report)
+    return None if parsed is None or report.has_errors else parsed
+
+
+def parse_slogans_leniently(text: str, path: Path, report: Report) -> SloganFile | None:
+    """The slogan file even when some slogan entries have errors (those without an id or text are left out);
+    None only when the file as a whole is broken (YAML syntax, `plan:`). Every error is in `report`."""
     root = compose(text, report)
     if root is None:
         if not report.has_errors:
@@ -96,12 +149,13 @@ def parse_slogans(text: str, path: Path, report: Report) -> SloganFile | None:
         return None
     top = Fields(root, report, "tệp khẩu hiệu", ["plan", "slogans"], required=("plan", "slogans"))
     plan = _parse_plan(top.mapping("plan"), report)
-    slogans = _parse_slogan_list(top.sequence("slogans"), report)
-    if plan is not None:
-        _check_dates_in_period(slogans, plan, report)
-    if plan is None or report.has_errors:
+    items = top.sequence("slogans")
+    slogans = _parse_slogan_list(items, report)
+    if plan is None:
         return None
-    return SloganFile(path=path, plan=plan, slogans=tuple(s for s, _ in slogans))
+    _check_dates_in_period(slogans, plan, report)
+    entries = _entries(items) if items is not None else ()
+    return SloganFile(path=path, plan=plan, slogans=tuple(s for s, _ in slogans), entries=entries)
 
 
 def _parse_plan(node: yaml.MappingNode | None, report: Report) -> Plan | None:
@@ -189,6 +243,9 @@ def _slogan_id(fields: Fields, report: Report) -> str | None:
 def _slogan_text(fields: Fields, report: Report) -> str | None:
     raw = fields.string("text")
     node = fields.value_node("text")
+    if node is not None and is_null(node):
+        report.error(node, "nội dung khẩu hiệu (text) đang để trống", "empty-text")
+        return None
     if raw is None or node is None:
         return None
     text = normalize_text(raw)
@@ -277,6 +334,32 @@ def _check_dates_in_period(parsed: list[tuple[Slogan, yaml.Node]], plan: Plan, r
                     f"({plan.start:%d/%m/%Y} - {plan.end:%d/%m/%Y})",
                     "date-outside-period",
                 )
+
+
+def _entries(items: yaml.SequenceNode) -> tuple[SloganEntry, ...]:
+    """Where each item of `slogans:` lies, so a problem found there can be pinned on that slogan.
+
+    An item that starts its line owns the whole line (its `- `, an indentation problem at column 1); items
+    of a flow list `[{...}, {...}]` share lines and keep exact columns.
+    """
+    entries: list[SloganEntry] = []
+    for index, item in enumerate(items.value):
+        line, column = item.start_mark.line + 1, item.start_mark.column + 1
+        if not entries or entries[-1].end.line < line:
+            column = 1
+        id_node = _child(item, "id")
+        label = id_node.value if isinstance(id_node, yaml.ScalarNode) and id_node.value else f"slogans[{index}]"
+        entries.append(SloganEntry(str(label), Position(line, column), _content_end(item)))
+    return tuple(entries)
+
+
+def _content_end(item: yaml.Node) -> Position:
+    """The last position inside an item: its last value's end, not the next token where the item's own mark ends."""
+    last = item.value[-1][1] if isinstance(item, yaml.MappingNode) and item.value else item
+    line, column = last.end_mark.line + 1, last.end_mark.column + 1
+    if column == 1:  # a block scalar ends at the start of the next line: the item ended with the line before
+        return Position(line - 1, _END_OF_LINE)
+    return Position(line, column)
 
 
 def _child(node: yaml.Node, key: str) -> yaml.Node | None:
