@@ -20,7 +20,7 @@ from scheduler.ledger import Ledger
 from tests.conftest import Inbox
 from tests.test_daemon import Service, at, seed_posted, write_config
 
-BAD = "quang vinhh muôn"  # a spelling error inside the text of 'dang-quang-vinh' (line 11 of the file)
+BAD = "quang vịnhh muôn"  # a word with Vietnamese marks no syllable can have (an error) inside the text of 'dang-quang-vinh' (line 11 of the file)
 GOOD = "quang vinh muôn"
 
 
@@ -65,20 +65,20 @@ def test_the_daemon_starts_with_a_defective_slogan_posts_the_others_and_raises_o
     assert "dang-quang-vinh" not in posted_ids(project_dir)
     assert not list((project_dir / "outbox").glob("*dang-quang-vinh*"))
     assert slogan_incidents(project_dir) == [("*", "slogan:dang-quang-vinh")]  # raised once, not once per start
-    assert "khẩu hiệu bị giữ lại (không đăng): dang-quang-vinh: 'vinhh'" in caplog.text
+    assert "khẩu hiệu bị giữ lại (không đăng): dang-quang-vinh: 'vịnhh'" in caplog.text
     assert f"{project_dir / 'slogans.yaml'}:11:" in caplog.text
     assert len(inbox.messages) == 1
     mail = email.message_from_bytes(inbox.messages[0], policy=policy.default)
     assert mail["Subject"] == "[danvan] Tệp khẩu hiệu cần xử lý"
     body = mail.get_body()
-    assert body is not None and "dang-quang-vinh" in body.get_content() and "vinhh" in body.get_content()
+    assert body is not None and "dang-quang-vinh" in body.get_content() and "vịnhh" in body.get_content()
 
 
 def test_status_plan_and_post_show_and_refuse_the_held_back_slogan(project_dir: Path) -> None:
     config = write_config(project_dir, '{times: ["08:00", "19:30"]}')
     edit_slogans(project_dir, GOOD, BAD)
     code, out, _ = run("status", "-c", str(config))  # before the daemon ever ran: from the files
-    assert "khẩu hiệu bị giữ lại (không đăng): dang-quang-vinh" in out and "vinhh" in out
+    assert "khẩu hiệu bị giữ lại (không đăng): dang-quang-vinh" in out and "vịnhh" in out
     Daemon(config, clock=lambda: at(16, 9, 0)).prepare()
     code, out, _ = run("status", "-c", str(config))
     assert out.count("dang-quang-vinh") == 1 and "*:" not in out  # the incident, said once
@@ -86,12 +86,12 @@ def test_status_plan_and_post_show_and_refuse_the_held_back_slogan(project_dir: 
     payload = json.loads(out)
     (incident,) = payload["incidents"]
     assert (incident["channel"], incident["kind"]) == ("*", "slogan:dang-quang-vinh")
-    assert "vinhh" in incident["message"] and "slogans.yaml:11:" in incident["message"]
+    assert "vịnhh" in incident["message"] and "slogans.yaml:11:" in incident["message"]
     assert [held["id"] for held in payload["held_back"]] == ["dang-quang-vinh"]
 
     code, out, _ = run("plan", "--days", "3", "-c", str(config))
     assert code == 0
-    assert "Khẩu hiệu bị giữ lại (không đăng): dang-quang-vinh: 'vinhh'" in out
+    assert "Khẩu hiệu bị giữ lại (không đăng): dang-quang-vinh: 'vịnhh'" in out
     assert f"({project_dir / 'slogans.yaml'}:11:" in out
     table = out.split("\n", 1)[1]
     assert "dan-van-kheo" in table and "dang-quang-vinh" not in table
@@ -101,7 +101,7 @@ def test_status_plan_and_post_show_and_refuse_the_held_back_slogan(project_dir: 
 
     code, out, err = run("post", "--channel", "outbox", "--slogan", "dang-quang-vinh", "-c", str(config))
     assert code == 1
-    assert "đang bị giữ lại" in err and "vinhh" in err
+    assert "đang bị giữ lại" in err and "vịnhh" in err
     assert not list((project_dir / "outbox").glob("*dang-quang-vinh*"))
     code, out, _ = run("post", "--channel", "outbox", "--slogan", "dan-van-kheo", "-c", str(config))
     assert code == 0, out
