@@ -18,10 +18,9 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import requests
-
 from scheduler.channels import CardFile, Outgoing, Published
 from scheduler.channels.http import HttpClient, RetryPolicy, Sleep, json_body
+from scheduler.channels.zalo.errors import EXPLANATIONS, as_int, classify
 from scheduler.channels.zalo.store import ZaloStore
 from scheduler.channels.zalo.tokens import TokenKeeper
 from scheduler.errors import ChannelError
@@ -36,60 +35,10 @@ SLICE_LIMIT = 10  # getslice answers at most 10 articles per page
 SLICE_PAGES = 30  # look at most this far back for our articles (300 articles)
 VERIFY_POLLS = 10
 CREATE_ATTEMPTS = 3
-TOKEN_CODES = frozenset({-216, -220})
-TRANSIENT_CODES = frozenset({-32})
 NIGHT_CODE = -234
 PROCESSING_CODE = -214
 MORNING = dt.time(6, 5)
 CLOCK_MARGIN = 60  # seconds: how far before its slot an article may appear to be, when clocks disagree  # broadcasts are refused 22:00-06:00; a few minutes of margin
-
-EXPLANATIONS = {
-    -32: "vượt giới hạn số lần gọi API của Zalo; sẽ thử lại sau",
-    -201: "tham số không hợp lệ",
-    -204: "OA đã bị vô hiệu hoá",
-    -205: "OA không tồn tại",
-    -209: "ứng dụng Zalo chưa được kích hoạt",
-    -210: "tham số vượt giới hạn",
-    -211: "đã hết hạn mức (quota) của OA cho thao tác này trong kỳ; chờ kỳ mới hoặc nâng gói dịch vụ",
-    -212: "ứng dụng chưa đăng ký dùng Official Account API",
-    -218: "người nhận đã hết hạn mức nhận tin trong kỳ (Zalo giới hạn số tin broadcast mỗi người nhận)",
-    -221: "OA chưa được xác thực; chỉ OA đã xác thực mới đăng bài và gửi broadcast qua API",
-    -223: "OA chưa cấp quyền 'quản lý bài viết' cho ứng dụng, hoặc đã hết hạn mức tạo bài viết của gói",
-    -224: "gói dịch vụ của OA không hỗ trợ thao tác này qua API; cần nâng cấp gói",
-    -234: "Zalo không cho gửi broadcast từ 22:00 đến 06:00",
-    -242: "appsecret_proof không hợp lệ",
-}
-
-
-def zalo_error(body: Any) -> ChannelError | None:
-    """The ChannelError for an OA answer (HTTP 200 with `error` < 0), or None when it succeeded."""
-    if not isinstance(body, dict):
-        return ChannelError("Zalo trả lời không đúng định dạng", "transient", ambiguous=True)
-    code = _int(body.get("error"))
-    if not code:
-        return None
-    reason = EXPLANATIONS.get(code, "Zalo từ chối yêu cầu")
-    detail = f"{reason} (mã {code}: {body.get('message', '')})"
-    if code in TOKEN_CODES:
-        return ChannelError(detail, "token", code=code)
-    if code in TRANSIENT_CODES:
-        return ChannelError(detail, "transient", code=code)
-    return ChannelError(detail, "permanent", code=code)
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def classify(response: requests.Response) -> ChannelError | None:
-    if response.status_code >= 500:
-        return ChannelError(f"Zalo báo lỗi máy chủ HTTP {response.status_code}", "transient", ambiguous=True)
-    if response.status_code >= 400:
-        return ChannelError(f"Zalo trả lời HTTP {response.status_code}", "permanent")
-    return zalo_error(json_body(response))
 
 
 def shorten(text: str, limit: int) -> str:
@@ -236,7 +185,7 @@ class ZaloChannel:
         for media in medias:
             if (
                 shorten(str(media.get("title", "")), TITLE_LIMIT) == title
-                and (_int(media.get("create_date")) or 0) >= since_ms
+                and (as_int(media.get("create_date")) or 0) >= since_ms
             ):
                 return Published(remote_id=str(media["id"]))
         return None
@@ -285,7 +234,7 @@ class ZaloChannel:
         for media in self._articles(pages=SLICE_PAGES, until_found=wanted):
             article_id = str(media.get("id"))
             if article_id in wanted:
-                views, shares = _int(media.get("total_view")), _int(media.get("total_share"))
+                views, shares = as_int(media.get("total_view")), as_int(media.get("total_share"))
                 raw = {"total_view": views, "total_share": shares}
                 found[article_id] = ZaloMetrics(
                     {"reach": views, "views": views, "reactions": None, "clicks": None, "shares": shares}, raw
