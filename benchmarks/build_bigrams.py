@@ -82,8 +82,8 @@ def main() -> None:
             _count(line.replace(",", "\n"), pairs, singles, COMPOUND_WEIGHT)
     OUT.parent.mkdir(parents=True, exist_ok=True)
     rows = [f"{w}\t{n}" for w, n in sorted(singles.items())] + [f"{a} {b}\t{n}" for (a, b), n in sorted(pairs.items())]
-    with gzip.open(OUT, "wt", encoding="utf-8", compresslevel=9) as out:
-        out.write("\n".join(rows) + "\n")
+    # mtime=0: the same sources give the same bytes, so the table's sha256 (part of a card's identity) is stable
+    OUT.write_bytes(gzip.compress(("\n".join(rows) + "\n").encode("utf-8"), compresslevel=9, mtime=0))
     print(f"{len(singles)} syllables, {len(pairs)} pairs -> {OUT} ({OUT.stat().st_size} bytes)")
 
 
