@@ -135,11 +135,12 @@ def status(ctx: click.Context, config_path: str | None, as_json: bool) -> None:
     import json
 
     from scheduler.health import check_health, describe
+    from scheduler.posting.held_back import awaiting_lines
 
     project = project_of(ctx, config_path, checked=True)
     now = dt.datetime.now(dt.UTC)
     with user_errors():
-        health = check_health(project.config, now, project.slogans.held_back)
+        health = check_health(project.config, now, project.slogans.held_back, awaiting_lines(project))
     if as_json:
         payload = {"healthy": health.healthy, **dataclasses.asdict(health)}
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))

@@ -83,9 +83,7 @@ class ApprovalTables:
 
     def latest_approvals(self) -> dict[str, ApprovalRecord]:
         """Slogan id -> its newest row (one indexed query: cheap enough to run at every slot)."""
-        rows = self._db.query(
-            "SELECT * FROM approvals WHERE id IN (SELECT MAX(id) FROM approvals GROUP BY slogan_id)"
-        )
+        rows = self._db.query("SELECT * FROM approvals WHERE id IN (SELECT MAX(id) FROM approvals GROUP BY slogan_id)")
         return {record.slogan_id: record for record in map(_record_of, rows)}
 
     def approval_history(self, slogan_id: str | None = None) -> list[ApprovalRecord]:

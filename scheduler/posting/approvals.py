@@ -93,9 +93,7 @@ def approved_ids(ledger: Ledger, slogans: SloganFile, config: Config) -> frozens
     """The slogans of the file whose current text and captions are approved (one cheap query)."""
     latest = ledger.latest_approvals()
     return frozenset(
-        s.id
-        for s in slogans.slogans
-        if s.id in latest and _covers(latest[s.id], s, captions_of(config, slogans, s))
+        s.id for s in slogans.slogans if s.id in latest and _covers(latest[s.id], s, captions_of(config, slogans, s))
     )
 
 
@@ -133,9 +131,7 @@ def approve_command(config: Config, slogan_id: str) -> str:
 
 def refuse_unapproved(project: Project, ledger: Ledger, slogan_id: str) -> None:
     """`danvan post --slogan ID` under `approval: required`: an unapproved slogan is refused."""
-    if project.config.posting.approval_required and not is_approved(
-        ledger, project.slogans, project.config, slogan_id
-    ):
+    if project.config.posting.approval_required and not is_approved(ledger, project.slogans, project.config, slogan_id):
         raise DanvanError(
             f"khẩu hiệu '{slogan_id}' chưa được duyệt (posting.approval: required) nên không đăng; "
             f"người có thẩm quyền duyệt bằng lệnh: {approve_command(project.config, slogan_id)}"
@@ -149,7 +145,7 @@ def checked_name(by: str) -> str:
     """The approver's name as recorded: non-empty, printable, bounded."""
     name = normalize_text(by)
     if not name:
-        raise DanvanError("cần ghi họ tên người duyệt: --by \"Họ và tên\"")
+        raise DanvanError('cần ghi họ tên người duyệt: --by "Họ và tên"')
     if len(name) > MAX_NAME or not name.isprintable():
         raise DanvanError(f"họ tên người duyệt phải là chữ in được, tối đa {MAX_NAME} ký tự")
     return name
@@ -228,10 +224,12 @@ def _record(
 # --- reading the state ---------------------------------------------------------------------------
 
 
-def approval_states(ledger: Ledger, slogans: SloganFile, config: Config) -> list[ApprovalState]:
-    """One state per slogan of the file, the most recently changed first (never touched: file order, last)."""
+def approval_states(ledger: Ledger | None, slogans: SloganFile, config: Config) -> list[ApprovalState]:
+    """One state per slogan of the file, the most recently changed first (never touched: file order, last).
+
+    `ledger` None: no database yet, so nothing has been approved."""
     history: dict[str, list[ApprovalRecord]] = {}
-    for record in ledger.approval_history():
+    for record in ledger.approval_history() if ledger is not None else []:
         history.setdefault(record.slogan_id, []).append(record)
     states = [_state_of(s, history.get(s.id, []), captions_of(config, slogans, s)) for s in slogans.slogans]
     never = dt.datetime.min.replace(tzinfo=dt.UTC)
@@ -254,6 +252,21 @@ def _state_of(slogan: Slogan, rows: list[ApprovalRecord], captions: dict[str, st
     )
 
 
+def state_text(state: ApprovalState, tz: dt.tzinfo) -> str:
+    """One line of `danvan approvals`, in Vietnamese."""
+    if state.approved and state.approved_at is not None:
+        status = f"ĐÃ DUYỆT bởi {state.approved_by} lúc {state.approved_at.astimezone(tz):%d/%m/%Y %H:%M}"
+    elif state.text_changed:
+        status = "CHỜ DUYỆT LẠI (nội dung hoặc chú thích đã đổi sau lần duyệt trước)"
+    elif state.history:
+        last = state.history[0]
+        status = f"ĐÃ THU HỒI bởi {last.by} lúc {last.at.astimezone(tz):%d/%m/%Y %H:%M}"
+    else:
+        status = "CHƯA DUYỆT"
+    note = f" — ghi chú: {state.note}" if state.note else ""
+    return f"{state.slogan_id}: {status}{note}\n    {state.text}"
+
+
 def approval_records(states: Sequence[ApprovalState], tz: dt.tzinfo) -> list[dict[str, Any]]:
     def moment(value: dt.datetime | None) -> str | None:
         return None if value is None else value.astimezone(tz).isoformat(timespec="seconds")
@@ -268,8 +281,7 @@ def approval_records(states: Sequence[ApprovalState], tz: dt.tzinfo) -> list[dic
             "text_changed": s.text_changed,
             "note": s.note,
             "history": [
-                {"action": h.action, "by": h.by, "at": moment(h.at), "note": h.note, "text": h.text}
-                for h in s.history
+                {"action": h.action, "by": h.by, "at": moment(h.at), "note": h.note, "text": h.text} for h in s.history
             ],
         }
         for s in states
