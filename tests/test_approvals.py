@@ -5,6 +5,7 @@ an edit revoking within the reload time and approvals changing mid-run without a
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import sqlite3
 from pathlib import Path
@@ -167,9 +168,9 @@ def test_the_running_daemon_posts_approved_texts_only_and_follows_approvals_and_
     posted = sorted(rows(project_dir))
     slots = [dt.datetime.fromisoformat(slot) for slot, _, _ in posted]
     assert len(set(slots)) == len(slots)  # none doubled
-    assert all(b - a == dt.timedelta(seconds=1) for a, b in zip(slots, slots[1:], strict=False))  # none lost
+    assert all(b - a == dt.timedelta(seconds=1) for a, b in itertools.pairwise(slots))  # none lost
     assert {status for _, _, status in posted} == {"posted"}
-    code, out, _ = run("approvals", "--json", "-c", str(config))
+    _code, out, _ = run("approvals", "--json", "-c", str(config))
     vinh = next(s for s in json.loads(out) if s["slogan_id"] == VINH)
     assert (vinh["approved"], vinh["text_changed"], vinh["approved_by"]) == (False, True, None)
 

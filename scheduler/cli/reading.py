@@ -114,10 +114,11 @@ def report(
         Path(csv_file).write_text(report_csv(result), encoding="utf-8")  # the text starts with its BOM
         click.echo(f"Đã ghi {csv_file}", err=True)
     if html_file:
-        from scheduler.reports.campaign import card_thumbnails
+        from scheduler.reports.campaign import approvals_of, card_thumbnails
         from scheduler.reports.html import render_html
 
-        Path(html_file).write_text(render_html(result, card_thumbnails(project), now), encoding="utf-8")
+        page = render_html(result, card_thumbnails(project), now, approvals_of(project))
+        Path(html_file).write_text(page, encoding="utf-8")
         click.echo(f"Đã ghi {html_file}", err=True)
 
 
