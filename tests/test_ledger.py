@@ -88,8 +88,9 @@ def test_open_creates_parent_folders_and_migrates_a_blank_database(ledger: Ledge
         "m002_channel_pause_until",
         "m003_zalo_auth_followers_broadcasts",
         "m004_incidents",
+        "m005_approvals",
     ]
-    assert set(EXPECTED_COLUMNS) <= tables
+    assert set(EXPECTED_COLUMNS) | {"approvals"} <= tables
 
 
 def test_reopening_applies_nothing_and_keeps_the_data(ledger: Ledger, db_path: Path) -> None:
