@@ -37,13 +37,16 @@ class Health:
     channels: list[ChannelHealth] = field(default_factory=list)
     incidents: list[Incident] = field(default_factory=list)
     held_back: list[HeldBack] = field(default_factory=list)  # by the files as they are now (holdback.py)
+    awaiting_approval: list[str] = field(default_factory=list)  # one line per slogan (posting/approvals.py)
 
     @property
     def healthy(self) -> bool:
         return self.running and not self.stuck and not any(c.paused for c in self.channels)
 
 
-def check_health(config: Config, now: dt.datetime, held_back: Sequence[HeldBack] = ()) -> Health:
+def check_health(
+    config: Config, now: dt.datetime, held_back: Sequence[HeldBack] = (), awaiting: Sequence[str] = ()
+) -> Health:
     holder = daemon_holder(config.database)
     heartbeat, states, incidents = None, {}, []
     if config.database.exists():  # a status look must not create the database
@@ -54,7 +57,8 @@ def check_health(config: Config, now: dt.datetime, held_back: Sequence[HeldBack]
     running = holder is not None
     stuck = running and (heartbeat is None or now - heartbeat.heartbeat_at > STALE_AFTER)
     channels = [_channel_health(c.name, c.type, c.enabled, states.get(c.name), now) for c in config.channels]
-    return Health(running, stuck, holder[0] if holder else None, heartbeat, channels, incidents, list(held_back))
+    pid = holder[0] if holder else None
+    return Health(running, stuck, pid, heartbeat, channels, incidents, list(held_back), list(awaiting))
 
 
 def _channel_health(name: str, kind: str, enabled: bool, state: ChannelState | None, now: dt.datetime) -> ChannelHealth:
@@ -87,6 +91,7 @@ def describe(health: Health, config: Config, now: dt.datetime) -> str:
             lines.append(f"  [{moment_text(incident.opened_at, tz)}] {who}{incident.message}")
         # Held back by the files as they are now, not yet seen by the daemon (not running, or not reloaded yet).
         lines.extend(f"  khẩu hiệu bị giữ lại (không đăng): {held_back_text(held)}" for held in not_raised)
+    lines.extend(health.awaiting_approval)
     # Incident messages carry platform text: shown, never obeyed by the terminal.
     return "\n".join(escape_controls(line) for line in lines)
 

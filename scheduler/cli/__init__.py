@@ -1,11 +1,11 @@
 """The `danvan` command line: parse arguments, call one library function, print.
 
-The commands live in three modules by what an officer is doing (preparing, running, reading); each
+The commands live in modules by what an officer is doing (preparing, approving, running, reading); each
 imports the heavy parts (Pillow, APScheduler) only inside the command that needs them, so that
 `danvan --help` and `danvan log` start quickly.
 """
 
-from scheduler.cli import preparing, reading, running
+from scheduler.cli import approving, preparing, reading, running
 from scheduler.cli.common import cli
 
-__all__ = ["cli", "preparing", "reading", "running"]
+__all__ = ["approving", "cli", "preparing", "reading", "running"]

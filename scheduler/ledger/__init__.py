@@ -3,11 +3,12 @@
 The room's parts: `schema` (the ordered migrations), `connection` (SQLite settings and write transactions),
 `timestamps` (how times are stored), `records` (the rows handed out), `posts` (the Ledger and the post
 state machine), `service` (channel pause state, incidents, heartbeat), `zalo` (the Zalo OA's own tables),
-`identity` (a running daemon's ledger file is never recreated or silently swapped).
+`approvals` (the append-only audit trail of approvals), `identity` (a running daemon's ledger file is never recreated or silently swapped).
 The names callers use are re-exported here, so `from scheduler.ledger import Ledger` is the way in.
 """
 
 from scheduler.errors import LedgerError
+from scheduler.ledger.approvals import ApprovalAction, ApprovalRecord
 from scheduler.ledger.connection import BUSY_TIMEOUT_SECONDS
 from scheduler.ledger.posts import Ledger
 from scheduler.ledger.records import (
@@ -30,6 +31,8 @@ __all__ = [
     "BUSY_TIMEOUT_SECONDS",
     "METRICS",
     "STATUSES",
+    "ApprovalAction",
+    "ApprovalRecord",
     "ChannelState",
     "Heartbeat",
     "Incident",

@@ -28,6 +28,7 @@ from typing import Final, Self
 from sqlite_utils import Database
 
 from scheduler.errors import LedgerError
+from scheduler.ledger.approvals import ApprovalTables
 from scheduler.ledger.connection import BUSY_TIMEOUT_SECONDS, connect, immediate
 from scheduler.ledger.queries import ReportQueries, post_filters
 from scheduler.ledger.records import (
@@ -73,7 +74,7 @@ _SELECT_POSTS: Final = """
 """
 
 
-class Ledger(ServiceTables, ZaloTables, ReportQueries):
+class Ledger(ServiceTables, ZaloTables, ReportQueries, ApprovalTables):
     """The posting ledger over one SQLite file. One instance per thread (sqlite3 connections are not shared)."""
 
     def __init__(self, db: Database, path: Path) -> None:
