@@ -30,6 +30,7 @@ from scheduler.posting.planner import Slot, plan
 from scheduler.project import Project
 from scheduler.project.models import Config
 from scheduler.project.slogans import Slogan, SloganFile, normalize_text
+from scheduler.timefmt import day_text, moment_text
 
 log = logging.getLogger("danvan.approvals")
 
@@ -255,12 +256,12 @@ def _state_of(slogan: Slogan, rows: list[ApprovalRecord], captions: dict[str, st
 def state_text(state: ApprovalState, tz: dt.tzinfo) -> str:
     """One line of `danvan approvals`, in Vietnamese."""
     if state.approved and state.approved_at is not None:
-        status = f"ĐÃ DUYỆT bởi {state.approved_by} lúc {state.approved_at.astimezone(tz):%d/%m/%Y %H:%M}"
+        status = f"ĐÃ DUYỆT bởi {state.approved_by} lúc {moment_text(state.approved_at, tz)}"
     elif state.text_changed:
         status = "CHỜ DUYỆT LẠI (nội dung hoặc chú thích đã đổi sau lần duyệt trước)"
     elif state.history:
         last = state.history[0]
-        status = f"ĐÃ THU HỒI bởi {last.by} lúc {last.at.astimezone(tz):%d/%m/%Y %H:%M}"
+        status = f"ĐÃ THU HỒI bởi {last.by} lúc {moment_text(last.at, tz)}"
     else:
         status = "CHƯA DUYỆT"
     note = f" — ghi chú: {state.note}" if state.note else ""
@@ -320,7 +321,7 @@ def choose_slot(
             "kênh %s: khẩu hiệu '%s' được ghim cho ngày %s nhưng chưa được duyệt; lượt này đăng '%s' theo vòng luân phiên",
             channel,
             wanted.slogan_id,
-            f"{at:%d/%m/%Y}",
+            f"{day_text(at)}",
             chosen.slogan_id,
         )
     return chosen
@@ -328,7 +329,7 @@ def choose_slot(
 
 def _nothing_approved(project: Project, ledger: Ledger, slot: Slot, alerter: Alerter, now: dt.datetime) -> None:
     reason = "chưa có khẩu hiệu nào được duyệt (posting.approval: required) nên lượt này không đăng"
-    log.warning("kênh %s, lượt %s: %s", slot.channel, f"{slot.at:%d/%m/%Y %H:%M}", reason)
+    log.warning("kênh %s, lượt %s: %s", slot.channel, moment_text(slot.at), reason)
     ledger.mark_missed(slot.channel, slot.at, slot.slogan_id, reason, now)
     command = approve_command(project.config, "ID")
     message = f"không có khẩu hiệu nào đã duyệt để đăng; duyệt bằng lệnh: {command} (hoặc --all)"

@@ -28,6 +28,7 @@ from scheduler.posting.planner import Slot, next_slogan
 from scheduler.project import Project
 from scheduler.project.models import ChannelConfig, Config
 from scheduler.project.slogans import Slogan, SloganFile
+from scheduler.timefmt import moment_text
 
 log = logging.getLogger("danvan.publisher")
 
@@ -297,7 +298,7 @@ class Publisher:
 
 
 def _hm(moment: dt.datetime) -> str:
-    return f"{moment:%d/%m/%Y %H:%M}"
+    return f"{moment_text(moment)}"
 
 
 def post_now(publisher: Publisher, channel: str, slogan_id: str | None) -> Post:

@@ -19,6 +19,7 @@ from scheduler.posting.publisher import Publisher
 from scheduler.project import Project
 from scheduler.project.models import Config, Schedule
 from scheduler.reports.text import format_table
+from scheduler.timefmt import day_text, moment_text
 
 log = logging.getLogger("danvan.timeline")
 
@@ -126,7 +127,7 @@ class Upcoming:
     def table(self) -> str:
         if not self.slots:
             return "Không có lượt đăng nào trong khoảng thời gian này."
-        rows = [(f"{s.at:%d/%m/%Y %H:%M}", s.channel, s.slogan_id, s.text) for s in self.slots]
+        rows = [(f"{moment_text(s.at)}", s.channel, s.slogan_id, s.text) for s in self.slots]
         return format_table(("Giờ đăng", "Kênh", "Khẩu hiệu", "Nội dung"), rows)
 
     @property
@@ -165,14 +166,14 @@ def _period_note(project: Project, start: dt.datetime, end: dt.datetime) -> str 
         return None
     if end.date() < info.start or start.date() > info.end:
         return (
-            f"Chỉ đăng trong thời gian kế hoạch {info.id} ({info.start:%d/%m/%Y} - {info.end:%d/%m/%Y}); "
+            f"Chỉ đăng trong thời gian kế hoạch {info.id} ({day_text(info.start)} - {day_text(info.end)}); "
             "đặt posting.plan_period_only: false trong tệp cấu hình để đăng ngoài thời gian này."
         )
     return None
 
 
 def when_text(moment: dt.datetime, config: Config) -> str:
-    return f"{moment.astimezone(config.timezone):%d/%m/%Y %H:%M:%S}"
+    return f"{moment_text(moment, config.timezone, seconds=True)}"
 
 
 def settle_backlog(project: Project, ledger: Ledger, publisher: Publisher, now: dt.datetime) -> None:
@@ -229,9 +230,9 @@ def announce_start(project: Project, ledger: Ledger, now: dt.datetime) -> list[S
 
 def _announce_period(project: Project, now: dt.datetime) -> None:
     plan_info = project.slogans.plan
-    period = f"{plan_info.start:%d/%m/%Y} - {plan_info.end:%d/%m/%Y}"
+    period = f"{day_text(plan_info.start)} - {day_text(plan_info.end)}"
     if now.date() < plan_info.start:
-        log.warning("chưa đến thời gian kế hoạch (%s): chờ đến %s mới đăng", period, f"{plan_info.start:%d/%m/%Y}")
+        log.warning("chưa đến thời gian kế hoạch (%s): chờ đến %s mới đăng", period, f"{day_text(plan_info.start)}")
     else:
         log.warning(
             "kế hoạch %s đã kết thúc (%s): không còn lượt đăng nào; đặt posting.plan_period_only: false "
