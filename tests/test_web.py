@@ -267,3 +267,59 @@ def test_the_web_section_is_validated(tmp_path: Path, monkeypatch: pytest.Monkey
     write_project(tmp_path, listen="localhost:99999")
     result = CliRunner().invoke(cli, ["check", "-c", str(tmp_path / "config.yaml")])
     assert result.exit_code == 1 and "web.listen" in result.output
+
+
+def test_the_console_and_the_daemon_share_one_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`danvan run` with a `web:` section posts and serves the console in one process, on one ledger."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import requests
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv(TOKEN_ENV, "test-token")
+    config_path = write_project(tmp_path, listen=f"127.0.0.1:{port}")
+    # Only the outbox channel, every second: the daemon writes while the console reads and writes.
+    text = config_path.read_text(encoding="utf-8")
+    text = text[: text.index("  - name: fanpage")].replace('{times: ["08:00", "12:00", "19:30"]}', "{interval: 1s}")
+    config_path.write_text(text, encoding="utf-8")
+    (tmp_path / "data").mkdir()
+    add_user(database_of(config_path), "can-bo", "officer")
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    daemon = subprocess.Popen(
+        [sys.executable, "-m", "scheduler", "run", "-c", str(config_path)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        web = requests.Session()
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                page = web.get(f"{base}/login", timeout=5)
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline and daemon.poll() is None, "the console never came up"
+                time.sleep(0.2)
+        form = {"username": "can-bo", "password": PASSWORD, "csrf": csrf_of(page.text)}
+        assert web.post(f"{base}/login", data=form, timeout=10).url == f"{base}/"
+        while "đã đăng" not in web.get(f"{base}/log", timeout=10).text:
+            assert time.monotonic() < deadline, "the daemon posted nothing"
+            time.sleep(0.3)
+        overview = web.get(f"{base}/", timeout=10).text
+        assert "Đang chạy" in overview
+        token = csrf_of(overview)
+        paused = web.post(f"{base}/channels/outbox/pause", data={"reason": "kiểm tra", "csrf": token}, timeout=10)
+        assert "tạm dừng" in paused.text
+        with Ledger.open(database_of(config_path)) as ledger:
+            assert pause_reason(ledger, "outbox", dt.datetime.now(dt.UTC)) is not None
+    finally:
+        daemon.terminate()
+        assert daemon.wait(timeout=20) == 0

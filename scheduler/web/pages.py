@@ -63,6 +63,7 @@ def plan() -> str:
         note=upcoming.note,
         more=upcoming.more,
         held_back=[held_back_text(h) for h in project.slogans.held_back],
+        lazy_cards=True,
         unapproved=unapproved_ids(),
     )
 
@@ -151,8 +152,11 @@ def _report() -> tuple[Any, dt.date, dt.date]:
     from scheduler.reports.campaign import build_report
 
     project = source.project()
-    first = _day_arg("since") or project.slogans.plan.start
-    last = _day_arg("until") or project.slogans.plan.end
+    # By default the plan's period, as `danvan report`; once it is over or not begun, the last 30 days.
+    today, plan_info = source.now().date(), project.slogans.plan
+    inside = plan_info.start <= today <= plan_info.end
+    first = _day_arg("since") or (plan_info.start if inside else today - dt.timedelta(days=29))
+    last = _day_arg("until") or (plan_info.end if inside else today)
     if last < first:
         first, last = last, first
     result = build_report(project, source.ledger(), first, last, source.clock_now())
