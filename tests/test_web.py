@@ -17,7 +17,6 @@ from scheduler.posting.pauses import pause_reason, resume_after_restart
 from scheduler.project import load_project
 from scheduler.web.app import create_app
 from tests.web_project import (
-    HOSTILE,
     PASSWORD,
     TOKEN_ENV,
     add_user,
