@@ -96,7 +96,10 @@ def browse_console(base: str, stop: threading.Event, loads: list[float]) -> None
         if stop.is_set():
             return
         started = time.time()
-        web.get(base + path, timeout=30)
+        try:
+            web.get(base + path, timeout=30)
+        except requests.RequestException:  # the daemon (and its console) stopping at the end of the run
+            return
         loads.append(time.time() - started)
 
 
