@@ -3,7 +3,11 @@
 Sources (provenance and licences: scheduler/proofread/data/README.md): the seed plan of the project, the official
 slogan lists in shared/research/slogans-draft.yaml, the training part of benchmarks/data/hien-phap-2013.txt (every
 line whose number is not a multiple of 3: the others are held out to measure false alarms), and the compound list
-benchmarks/data/compounds.txt. Run from the repository root: python -m benchmarks.build_bigrams [SHARED_DIR]
+benchmarks/data/compounds.txt, and the legal documents of benchmarks/data/legal/ (one file each, a "#" header naming
+the document and where it came from). Sentences of the legal files that are also in the clean corpus of
+benchmarks/bench_check.py or in the held-out Constitution lines are dropped, so the held-out text stays unseen.
+Run from the repository root:
+python -m benchmarks.build_bigrams [SHARED_DIR]
 """
 
 from __future__ import annotations
@@ -21,11 +25,38 @@ DATA = ROOT / "benchmarks" / "data"
 OUT = ROOT / "scheduler" / "proofread" / "data" / "bigrams.tsv.gz"
 _RUN = re.compile(r"(?:[^\W\d_]|[\u0300-\u036f])+(?: (?:[^\W\d_]|[\u0300-\u036f])+)*")
 COMPOUND_WEIGHT = 10  # a listed compound counts as if seen this many times
+_SENTENCE_END = re.compile(r"(?<=[.;:!?])\s+")
 
 
 def constitution_lines(held_out: bool) -> list[str]:
     lines = [ln for ln in (DATA / "hien-phap-2013.txt").read_text(encoding="utf-8").splitlines() if ln[:1] != "#"]
     return [ln for k, ln in enumerate(lines) if (k % 3 == 0) == held_out]
+
+
+def _key(sentence: str) -> str:
+    """A sentence reduced to its lower-cased words, to recognise it whatever its punctuation and spacing."""
+    return " ".join(_RUN.findall(unicodedata.normalize("NFC", sentence).lower()))
+
+
+def held_out_keys() -> set[str]:
+    """The sentences that must never reach the table: the benchmark's clean corpus and the held-out Constitution."""
+    lines = [ln for ln in (DATA / "clean-sentences.txt").read_text(encoding="utf-8").splitlines() if ln[:1] != "#"]
+    lines += constitution_lines(held_out=True)
+    return {_key(part) for line in lines for part in _SENTENCE_END.split(line) if _key(part)}
+
+
+def legal_text(held: set[str]) -> str:
+    """The sentences of every file in benchmarks/data/legal/, less any that is (or holds) a held-out sentence."""
+    kept = []
+    for path in sorted((DATA / "legal").glob("*.txt")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line[:1] == "#":
+                continue
+            for part in _SENTENCE_END.split(line):
+                key = _key(part)
+                if key and key not in held and not any(h in key for h in held if len(h) > 40):
+                    kept.append(part)
+    return "\n".join(kept)
 
 
 def _count(text: str, pairs: Counter[tuple[str, str]], singles: Counter[str], weight: int = 1) -> None:
@@ -45,13 +76,14 @@ def main() -> None:
     slogans = (shared / "research" / "slogans-draft.yaml").read_text(encoding="utf-8")
     _count("\n".join(re.findall(r"text:\s*(.+)", slogans)), pairs, singles)
     _count("\n".join(constitution_lines(held_out=False)), pairs, singles)
+    _count(legal_text(held_out_keys()), pairs, singles)
     for line in (DATA / "compounds.txt").read_text(encoding="utf-8").splitlines():
         if line and line[0] != "#":
             _count(line.replace(",", "\n"), pairs, singles, COMPOUND_WEIGHT)
     OUT.parent.mkdir(parents=True, exist_ok=True)
     rows = [f"{w}\t{n}" for w, n in sorted(singles.items())] + [f"{a} {b}\t{n}" for (a, b), n in sorted(pairs.items())]
-    with gzip.open(OUT, "wt", encoding="utf-8", compresslevel=9) as out:
-        out.write("\n".join(rows) + "\n")
+    # mtime=0: the same sources give the same bytes, so the table's sha256 (part of a card's identity) is stable
+    OUT.write_bytes(gzip.compress(("\n".join(rows) + "\n").encode("utf-8"), compresslevel=9, mtime=0))
     print(f"{len(singles)} syllables, {len(pairs)} pairs -> {OUT} ({OUT.stat().st_size} bytes)")
 
 

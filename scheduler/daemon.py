@@ -32,6 +32,7 @@ from scheduler.lock import acquire_daemon_lock
 from scheduler.logsetup import redact_secrets
 from scheduler.memory import limit_malloc_arenas
 from scheduler.posting.alerts import Alerter
+from scheduler.posting.approvals import choose_slot, report_awaiting
 from scheduler.posting.chores import do_all_platform_chores
 from scheduler.posting.gates import PostingGates
 from scheduler.posting.held_back import report_held_back
@@ -47,7 +48,6 @@ from scheduler.posting.timeline import (
     next_slot,
     record_overdue,
     settle_backlog,
-    slot_at,
     when_text,
 )
 from scheduler.project import Project
@@ -166,6 +166,7 @@ class Daemon:
         self._watched = signatures((self.config_path, project.config.slogans_path))
         with self._ledger() as ledger:
             report_held_back(ledger, self._alerter, project.slogans, self.now())
+            report_awaiting(project, ledger)
 
     def _check_database(self) -> None:
         """Stop the service (non-zero exit, an alarm) if the ledger file was removed or replaced."""
@@ -291,7 +292,7 @@ class Daemon:
                 return
             with self._ledger() as ledger:
                 try:
-                    slot = slot_at(self.project, ledger, channel_name, at)
+                    slot = choose_slot(self.project, ledger, channel_name, at, self._alerter, self.now())
                     config = self.project.config.channel(channel_name)
                     if slot is not None and config is not None:
                         with self._gates.hold(config, self.project.config.posting):

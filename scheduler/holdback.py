@@ -4,6 +4,9 @@ An error in the config, or one that breaks the slogan file as a whole (YAML synt
 list itself, duplicate ids, a file that cannot be read), stops everything: the daemon refuses to start and
 a reload is rejected. An error located inside one slogan's entry (its text, its dates, a key of its own)
 holds back that slogan only: it is disabled, with its reason, and the other slogans go on.
+
+Under `posting.approval: required`, posting/approvals.py `postable` narrows this file further, at each slot,
+to the approved slogans: together the one answer to "which slogans may be posted now".
 """
 
 from __future__ import annotations

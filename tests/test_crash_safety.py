@@ -37,8 +37,9 @@ from scheduler.cards import CardStore
 from scheduler.channels import Channel, Outgoing, Published, build_channel
 from scheduler.cli import cli
 from scheduler.ledger import Ledger
+from scheduler.posting.captions import make_caption
 from scheduler.posting.planner import Slot
-from scheduler.posting.publisher import Publisher, make_caption
+from scheduler.posting.publisher import Publisher
 from scheduler.project import Project, load_project
 from tests.emulators.graph import EmulatedPost, GraphEmulator, RecordedRequest
 

@@ -11,8 +11,9 @@ from scheduler.channels import Outgoing, Published
 from scheduler.channels.outbox import OutboxChannel
 from scheduler.errors import ChannelError, ErrorKind
 from scheduler.ledger import Ledger
+from scheduler.posting.captions import make_caption
 from scheduler.posting.planner import Slot
-from scheduler.posting.publisher import Publisher, make_caption, post_now
+from scheduler.posting.publisher import Publisher, post_now
 from scheduler.project import Project, load_project
 
 

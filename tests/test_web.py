@@ -322,3 +322,42 @@ def test_the_console_and_the_daemon_share_one_database(tmp_path: Path, monkeypat
     finally:
         daemon.terminate()
         assert daemon.wait(timeout=20) == 0
+
+
+def test_an_approver_approves_and_revokes_under_their_own_name(app: Any, config_path: Path) -> None:
+    from scheduler.posting.approvals import approval_states
+
+    client = app.test_client()
+    assert login(client, "lanh-dao").status_code == 303
+    token = csrf_of(client.get("/approvals").get_data(as_text=True))
+    form = {"slogan": "dan-van-kheo", "note": "<b>đồng ý</b>", "csrf": token, "by": "someone-else"}
+    assert client.post("/approvals/approve", data=form).status_code == 303
+    project = load_project(config_path)
+    with Ledger.open(database_of(config_path)) as ledger:
+        state = {s.slogan_id: s for s in approval_states(ledger, project.slogans, project.config)}["dan-van-kheo"]
+    assert state.approved and state.approved_by == "lanh-dao"
+    page = client.get("/approvals").get_data(as_text=True)
+    assert "&lt;b&gt;đồng ý&lt;/b&gt;" in page and "<b>đồng ý" not in page
+    assert client.post("/approvals/approve", data={"slogan": "no-such", "csrf": token}).status_code == 400
+    assert client.post("/approvals/revoke", data={"slogan": "dan-van-kheo", "csrf": token}).status_code == 303
+    with Ledger.open(database_of(config_path)) as ledger:
+        state = {s.slogan_id: s for s in approval_states(ledger, project.slogans, project.config)}["dan-van-kheo"]
+    assert not state.approved and len(state.history) == 2
+
+
+def test_under_required_approval_the_plan_lists_what_waits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(TOKEN_ENV, "test-token")
+    config_path = write_project(tmp_path)
+    text = config_path.read_text(encoding="utf-8").replace(
+        "plan_period_only: false}", "plan_period_only: false, approval: required}"
+    )
+    config_path.write_text(text, encoding="utf-8")
+    (tmp_path / "data").mkdir()
+    add_user(database_of(config_path), "lanh-dao", "approver")
+    client = create_app(config_path).test_client()
+    login(client, "lanh-dao")
+    token = csrf_of(client.get("/approvals").get_data(as_text=True))
+    client.post("/approvals/approve", data={"slogan": "dan-van-kheo", "csrf": token})
+    plan = client.get("/plan?days=3").get_data(as_text=True)
+    assert 'id="awaiting"' in plan and "dang-quang-vinh" in plan.split('id="awaiting"')[1].split("</section>")[0]
+    assert "chờ duyệt" in client.get("/").get_data(as_text=True)

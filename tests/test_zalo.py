@@ -230,7 +230,7 @@ def test_a_night_broadcast_waits_for_the_morning(
     channel = channel_for(zalo, static, tmp_path, clock, broadcast=True)
     published = channel.publish(outgoing(tmp_path, clock.now))
     assert zalo.broadcasts == []
-    assert published.note is not None and "06:05 16/10/2021" in published.note
+    assert published.note is not None and "16/10/2021 06:05" in published.note
     assert published.broadcast_after == dt.datetime(2021, 10, 16, 6, 5, tzinfo=TZ)
     with Ledger.open(tmp_path / "db.sqlite") as ledger:  # as the publisher does when it records the post
         ledger.add_broadcast("zalo-oa", None, published.remote_id or "", published.broadcast_after, clock.now)

@@ -21,6 +21,7 @@ from scheduler.cli.common import (
     project_of,
     user_errors,
 )
+from scheduler.timefmt import moment_text
 
 
 @cli.command()
@@ -194,5 +195,5 @@ def zalo_auth(
             return
         expires = finish_consent(project, channel_name, ZaloLedgerStore(project.config.database), code, verifier)
     click.echo(
-        f"Đã lưu mã truy cập Zalo cho kênh {channel_name} (mã truy cập dùng đến {expires:%d/%m/%Y %H:%M} UTC; tự làm mới sau đó)."
+        f"Đã lưu mã truy cập Zalo cho kênh {channel_name} (mã truy cập dùng đến {moment_text(expires)} UTC; tự làm mới sau đó)."
     )

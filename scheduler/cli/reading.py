@@ -114,10 +114,11 @@ def report(
         Path(csv_file).write_text(report_csv(result), encoding="utf-8")  # the text starts with its BOM
         click.echo(f"Đã ghi {csv_file}", err=True)
     if html_file:
-        from scheduler.reports.campaign import card_thumbnails
+        from scheduler.reports.campaign import approvals_of, card_thumbnails
         from scheduler.reports.html import render_html
 
-        Path(html_file).write_text(render_html(result, card_thumbnails(project), now), encoding="utf-8")
+        page = render_html(result, card_thumbnails(project), now, approvals_of(project))
+        Path(html_file).write_text(page, encoding="utf-8")
         click.echo(f"Đã ghi {html_file}", err=True)
 
 
@@ -135,11 +136,12 @@ def status(ctx: click.Context, config_path: str | None, as_json: bool) -> None:
     import json
 
     from scheduler.health import check_health, describe
+    from scheduler.posting.held_back import awaiting_lines
 
     project = project_of(ctx, config_path, checked=True)
     now = dt.datetime.now(dt.UTC)
     with user_errors():
-        health = check_health(project.config, now, project.slogans.held_back)
+        health = check_health(project.config, now, project.slogans.held_back, awaiting_lines(project))
     if as_json:
         payload = {"healthy": health.healthy, **dataclasses.asdict(health)}
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))

@@ -51,7 +51,7 @@ def plan_command(ctx: click.Context, config_path: str | None, days: int, limit: 
     import datetime as dt
     import json
 
-    from scheduler.posting.held_back import plan_line
+    from scheduler.posting.held_back import awaiting_lines, plan_line
     from scheduler.posting.timeline import upcoming_slots
 
     project = project_of(ctx, config_path, checked=True)
@@ -60,6 +60,8 @@ def plan_command(ctx: click.Context, config_path: str | None, days: int, limit: 
         view = upcoming_slots(project, dt.datetime.now(dt.UTC), dt.timedelta(days=days), rows)
     for held in project.slogans.held_back:
         click.echo(plan_line(held), err=as_json)  # the JSON on stdout stays a list of slots
+    for line in awaiting_lines(project):
+        click.echo(line, err=as_json)
     if as_json:
         click.echo(json.dumps(view.records(), ensure_ascii=False, indent=2))
     else:

@@ -154,7 +154,37 @@ def m004_incidents(db: Database) -> None:
 
 
 @migrations()
-def m005_web_console(db: Database) -> None:
+def m005_approvals(db: Database) -> None:
+    # The audit trail of who approved (duyệt) which exact text: rows are only ever added, never changed,
+    # so an approval stays on record after the text is edited or the approval is withdrawn.
+    db.execute(
+        """
+        CREATE TABLE approvals (
+            id INTEGER PRIMARY KEY,
+            slogan_id TEXT NOT NULL,
+            action TEXT NOT NULL CHECK (action IN ('approve', 'revoke')),
+            text TEXT NOT NULL,
+            text_sha256 TEXT NOT NULL,
+            captions TEXT NOT NULL,
+            caption_sha256 TEXT NOT NULL,
+            by TEXT NOT NULL,
+            at TEXT NOT NULL,
+            note TEXT
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_approvals_slogan_id ON approvals (slogan_id, id)")
+    for verb in ("UPDATE", "DELETE"):
+        db.execute(
+            f"""
+            CREATE TRIGGER approvals_no_{verb.lower()} BEFORE {verb} ON approvals
+            BEGIN SELECT RAISE(ABORT, 'approvals are append-only'); END
+            """
+        )
+
+
+@migrations()
+def m006_web_console(db: Database) -> None:
     # Issue 16: the web console's accounts (Argon2 hashes only), its session-signing secret (kept here, not
     # in the config file, so a shared config never carries it), and channels paused by an officer by hand.
     db.execute(

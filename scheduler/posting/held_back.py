@@ -1,5 +1,6 @@
 """Slogans held back by an error in their own entry (see holdback.py): said once as an incident, in the log and
-by e-mail, closed when a reload shows the slogan fixed; marked in `danvan plan`; refused by `danvan post`.
+by e-mail, closed when a reload shows the slogan fixed; marked in `danvan plan`; refused by `danvan post`. Slogans waiting for an approval (posting/approvals.py)
+are listed next to them.
 
 A held-back slogan is not a channel's incident: it is opened on the pseudo-channel `*` with the kind
 `slogan:<id>`, so each slogan is raised once and closed on its own.
@@ -13,6 +14,8 @@ import logging
 from scheduler.errors import DanvanError
 from scheduler.ledger import Incident, Ledger
 from scheduler.posting.alerts import SLOGAN_FILE, Alerter
+from scheduler.posting.approvals import approve_command, awaiting_approval
+from scheduler.project import Project
 from scheduler.project.slogans import HeldBack, SloganFile
 
 log = logging.getLogger("danvan.slogans")
@@ -54,3 +57,18 @@ def refuse_held_back(slogans: SloganFile, slogan_id: str | None) -> None:
             f"khẩu hiệu '{held.id}' đang bị giữ lại (không đăng) vì có lỗi: {held.reason} ({held.where}); "
             "sửa lỗi rồi chạy 'danvan check'"
         )
+
+
+def awaiting_lines(project: Project) -> list[str]:
+    """`danvan plan` and `danvan status`: the slogans that wait for approval, each with the command that approves it."""
+    if not project.config.posting.approval_required:
+        return []
+    if project.config.database.exists():  # a look must not create the database
+        with Ledger.open(project.config.database) as ledger:
+            waiting = awaiting_approval(project, ledger)
+    else:
+        waiting = awaiting_approval(project, None)
+    return [
+        f"Khẩu hiệu chờ duyệt (chưa đăng): {s.id}: {s.text} — duyệt: {approve_command(project.config, s.id)}"
+        for s in waiting
+    ]

@@ -21,11 +21,13 @@ from scheduler.channels import CardFile, Channel, Outgoing, Published, build_cha
 from scheduler.errors import CardError, ChannelError, DanvanError
 from scheduler.ledger import Ledger, Post, ZaloLedgerStore
 from scheduler.posting.alerts import Alerter
+from scheduler.posting.approvals import approve_command, postable, refuse_unapproved
+from scheduler.posting.captions import make_caption
 from scheduler.posting.pauses import pause_reason, paused_until
 from scheduler.posting.planner import Slot, next_slogan
 from scheduler.project import Project
 from scheduler.project.models import ChannelConfig, Config
-from scheduler.project.slogans import Plan, Slogan, SloganFile
+from scheduler.project.slogans import Slogan, SloganFile
 
 log = logging.getLogger("danvan.publisher")
 
@@ -48,16 +50,6 @@ class Look:
 
 def system_clock() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def make_caption(channel: ChannelConfig, slogan: Slogan, plan: Plan) -> str:
-    return channel.caption.format(
-        text=slogan.text,
-        hashtags=" ".join(channel.hashtags),
-        plan=plan.id,
-        issued_by=plan.issued_by,
-        slogan_id=slogan.id,
-    ).strip()
 
 
 @dataclass
@@ -327,9 +319,16 @@ def post_once(project: Project, channel_name: str, slogan_id: str | None, clock:
     config = project.config
     channel = require_channel(config, channel_name)
     with Ledger.open(config.database) as ledger:
+        if slogan_id is not None:
+            refuse_unapproved(project, ledger, slogan_id)
+        slogans = postable(project, ledger).slogans  # the rotation's choice: approved slogans only, when required
+        if not slogans.enabled:
+            raise DanvanError(
+                f"chưa có khẩu hiệu nào được duyệt để đăng; duyệt bằng lệnh: {approve_command(config, 'ID')} (hoặc --all)"
+            )
         publisher = Publisher(
             config=config,
-            slogans=project.slogans,
+            slogans=slogans,
             ledger=ledger,
             channels=build_channels([channel], ZaloLedgerStore(config.database), clock),
             cards=CardStore(card_directory(config.database)),

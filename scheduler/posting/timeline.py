@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scheduler.ledger import Ledger
+from scheduler.posting.approvals import choose_slot, postable
 from scheduler.posting.counting import count_slots
 from scheduler.posting.planner import Slot, plan
 from scheduler.posting.publisher import Publisher
@@ -44,8 +45,10 @@ def next_slot(project: Project, ledger: Ledger, channel: str, after: dt.datetime
     # Widening windows: a short interval schedule must not make us plan forty days of slots.
     for span in SEARCH_SPANS:
         slots = plan(config, slogans, start, start + span, history, [channel])
-        if slots:
-            return slots[0]
+        if slots:  # its time; its slogan among those postable now (approvals), when there is one
+            at = slots[0].at
+            allowed = plan(config, postable(project, ledger).slogans, at, at + ONE_SECOND, history, [channel])
+            return allowed[0] if allowed else slots[0]
     return None
 
 
@@ -135,11 +138,14 @@ class Upcoming:
 
 def upcoming_slots(project: Project, now: dt.datetime, span: dt.timedelta, limit: int) -> Upcoming:
     """The first `limit` slots of [now, now + span) and how many more there are (a 1-second interval is 86,400 a day)."""
-    config, slogans = project.config, project.slogans
+    config = project.config
     history: dict[str, list[str]] = {}
+    allowed = postable(project, None)
     if config.database.exists():  # planning must not create the database as a side effect
         with Ledger.open(config.database) as ledger:
             history = history_of(ledger, [c.name for c in config.enabled_channels])
+            allowed = postable(project, ledger)
+    slogans = allowed.slogans  # under approval: required, only approved slogans are planned
     start = now.astimezone(config.timezone)
     end = start + span
     # Widening windows from the start: plan() of a shorter range is a prefix of the whole range's plan.
@@ -177,9 +183,10 @@ def settle_backlog(project: Project, ledger: Ledger, publisher: Publisher, now: 
         log.warning("kênh %s, lượt %s: bỏ lỡ (%s)", slot.channel, when_text(slot.at, config), reason)
         ledger.mark_missed(slot.channel, slot.at, slot.slogan_id, reason, publisher.clock())
     for late in backlog.late:
-        fresh = slot_at(project, ledger, late.channel, late.at) or late
-        log.info("kênh %s: đăng bù lượt %s", late.channel, when_text(late.at, config))
-        publisher.publish(fresh)
+        fresh = choose_slot(project, ledger, late.channel, late.at, publisher.alerter, publisher.clock())
+        if fresh is not None:
+            log.info("kênh %s: đăng bù lượt %s", late.channel, when_text(late.at, config))
+            publisher.publish(fresh)
 
 
 def record_overdue(project: Project, ledger: Ledger, channel: str, since: dt.datetime, now: dt.datetime) -> dt.datetime:

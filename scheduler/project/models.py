@@ -132,6 +132,9 @@ class LintPolicy:
     names: tuple[str, ...] = ()  # fixed names always written with these capitals (e.g. "Mặt trận Tổ quốc Việt Nam")
 
 
+APPROVAL_MODES = ("off", "required")
+
+
 @dataclass(frozen=True)
 class PostingPolicy:
     plan_period_only: bool = True
@@ -140,6 +143,11 @@ class PostingPolicy:
     # to every district's Page at 08:00, but one Page should not get a burst of calls.
     concurrency: tuple[tuple[str, int], ...] = (("facebook", 32), ("zalo", 8), ("outbox", 8))
     per_page: int = 1
+    approval: str = "off"  # one of APPROVAL_MODES: "required" posts only texts approved with `danvan approve`
+
+    @property
+    def approval_required(self) -> bool:
+        return self.approval == "required"
 
     def limit(self, platform: str) -> int:
         return dict(self.concurrency).get(platform, 4)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from scheduler.project.models import (
+    APPROVAL_MODES,
     CHANNEL_TYPES,
     DEFAULT_READINGS,
     EmailAlerts,
@@ -20,7 +21,7 @@ from scheduler.project.models import (
 from scheduler.project.schedules import parse_duration
 from scheduler.project.slogans import normalize_text
 from scheduler.project.values import ValueReader
-from scheduler.project.yamlmarks import Fields, describe, nowhere, scalar_text
+from scheduler.project.yamlmarks import Fields, Report, describe, nowhere, scalar_text
 
 
 def read_timezone(values: ValueReader, top: Fields) -> ZoneInfo | None:
@@ -41,7 +42,7 @@ def read_timezone(values: ValueReader, top: Fields) -> ZoneInfo | None:
 
 def read_posting(values: ValueReader, node: yaml.MappingNode | None) -> PostingPolicy:
     report = values.report
-    fields = Fields(node, report, "posting", ["plan_period_only", "catch_up", "concurrency", "per_page"])
+    fields = Fields(node, report, "posting", ["plan_period_only", "catch_up", "concurrency", "per_page", "approval"])
     limits = Fields(fields.mapping("concurrency"), report, "posting.concurrency", list(CHANNEL_TYPES))
     defaults = dict(PostingPolicy.concurrency)
     concurrency = tuple((kind, limits.integer(kind, defaults[kind], 1, 512)) for kind in CHANNEL_TYPES)
@@ -50,7 +51,21 @@ def read_posting(values: ValueReader, node: yaml.MappingNode | None) -> PostingP
         catch_up=values.duration(fields, "catch_up", PostingPolicy.catch_up),
         concurrency=concurrency,
         per_page=fields.integer("per_page", PostingPolicy.per_page, 1, 64),
+        approval=_approval_mode(fields, report),
     )
+
+
+def _approval_mode(fields: Fields, report: Report) -> str:
+    node = fields.value_node("approval")
+    if node is None:
+        return PostingPolicy.approval
+    # Read as written: YAML 1.1 would turn a bare `off` into false, and `off` is what the officer means.
+    value = scalar_text(node).strip().lower() if isinstance(node, yaml.ScalarNode) else ""
+    if value not in APPROVAL_MODES:
+        shown = scalar_text(node) if isinstance(node, yaml.ScalarNode) else describe(node)
+        report.error(node, f"posting.approval phải là off hoặc required, không phải '{shown}'", "invalid-value")
+        return PostingPolicy.approval
+    return value
 
 
 def read_reach(values: ValueReader, node: yaml.MappingNode | None) -> ReachPolicy:

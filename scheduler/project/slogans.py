@@ -23,6 +23,7 @@ from scheduler.project.yamlmarks import (
     read_text_file,
     value_column,
 )
+from scheduler.timefmt import day_text
 
 SLOGAN_ID_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # always fullmatch: `$` lets a final \n through
 _SPACES_RE = re.compile(r"\s+")
@@ -330,8 +331,8 @@ def _check_dates_in_period(parsed: list[tuple[Slogan, yaml.Node]], plan: Plan, r
             if not plan.contains(day):
                 report.warning(
                     day_node,
-                    f"khẩu hiệu '{slogan.id}' ghim ngày {day:%d/%m/%Y}, nằm ngoài thời gian kế hoạch "
-                    f"({plan.start:%d/%m/%Y} - {plan.end:%d/%m/%Y})",
+                    f"khẩu hiệu '{slogan.id}' ghim ngày {day_text(day)}, nằm ngoài thời gian kế hoạch "
+                    f"({day_text(plan.start)} - {day_text(plan.end)})",
                     "date-outside-period",
                 )
 

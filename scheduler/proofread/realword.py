@@ -20,6 +20,9 @@ MIN_BOND = 0.1  # ... nor one whose words often stand apart: the pair must be a 
 # The syllable written must not be much more frequent than the one it would be a slip for: "dồng" (never seen)
 # for "đồng", "trường" for "trưởng" (as frequent); not "của" (five times "quả") in "cam kết của".
 RARITY = 2
+# A loose pair (a phrase such as "của chủ", not a compound) is evidence only against a syllable this many times
+# rarer than the one it would be a slip for: "cũa" for "của", not "về" for "và" (both common).
+LOOSE_RARITY = 50
 _PAIR = re.compile(
     r"(?<![\w\u0300-\u036f])((?:[^\W\d_]|[\u0300-\u036f])+) (?=((?:[^\W\d_]|[\u0300-\u036f])+)(?![\w\u0300-\u036f]))"
 )
@@ -64,7 +67,8 @@ def _one_edit(seen: str, other: str) -> bool:
     if base_a == base_b:
         return a.tone != b.tone
     if a.tone != b.tone:
-        return False
+        # a letter carrying the tone mark dropped or added whole ("tưng" for "tướng", "điu" for "điều")
+        return len(a.word) != len(b.word) and _distance_one(a.word, b.word)
     return _distance_one(base_a, base_b)
 
 
@@ -87,15 +91,20 @@ def _distance_one(x: str, y: str) -> bool:
 
 
 def _best(t: Table, seen: str, kept: str, seen_first: bool) -> str | None:
-    """The syllable making the most frequent tight pair with the kept word, if one is one edit from `seen`."""
+    """The syllable making the most frequent telling pair with the kept word, if one is one edit from `seen`: a
+    tight pair (a word) when `seen` is not much more frequent than it, any frequent pair when `seen` is rare."""
     best, best_count = None, 0
+    rarity = t.singles.get(seen, 0)
     for cand in t.before.get(kept, []) if seen_first else t.after.get(kept, []):
         pair = (cand, kept) if seen_first else (kept, cand)
         count = t.pairs.get(pair, 0)
+        common = t.singles.get(cand, 0)
         if (
-            tight(t, *pair)
-            and count > best_count
-            and t.singles.get(seen, 0) < RARITY * t.singles.get(cand, 0)
+            count > best_count
+            and (
+                (tight(t, *pair) and rarity < RARITY * common)
+                or (count >= MIN_PAIR and LOOSE_RARITY * max(1, rarity) <= common)
+            )
             and _one_edit(seen, cand)
             and not _i_or_y(seen, cand)
         ):

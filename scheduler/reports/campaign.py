@@ -13,6 +13,7 @@ from scheduler.cards import CardStore, card_directory
 from scheduler.errors import DanvanError
 from scheduler.ledger import STATUSES, Ledger
 from scheduler.ledger.queries import PostGroup
+from scheduler.posting.approvals import ApprovalState, approval_states
 from scheduler.posting.counting import count_slots
 from scheduler.project import Project
 from scheduler.reports.text import FAILURE_STATUSES, CampaignReport, PostLine, Totals
@@ -90,3 +91,13 @@ def card_thumbnails(project: Project) -> Callable[[PostLine], bytes | None]:
         return jpeg_thumbnail(data) if data else None
 
     return thumbnail
+
+
+def approvals_of(project: Project) -> list[ApprovalState]:
+    """Who approved each slogan, for the HTML page (nothing when approvals are not in use and none were given)."""
+    if not project.config.database.exists():
+        return []
+    with Ledger.open(project.config.database) as ledger:
+        states = approval_states(ledger, project.slogans, project.config)
+    in_use = project.config.posting.approval_required or any(s.history for s in states)
+    return states if in_use else []

@@ -9,8 +9,9 @@ import base64
 import datetime as dt
 import html
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
+from scheduler.posting.approvals import ApprovalState
 from scheduler.reports.text import STATUS_LABELS, CampaignReport, PostLine, Totals, count_text
 from scheduler.timefmt import day_text, moment_text
 
@@ -59,7 +60,12 @@ def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def render_html(report: CampaignReport, thumbnail: Thumbnail, generated_at: dt.datetime) -> str:
+def render_html(
+    report: CampaignReport,
+    thumbnail: Thumbnail,
+    generated_at: dt.datetime,
+    approvals: Sequence[ApprovalState] = (),
+) -> str:
     period = f"{day_text(report.since)} - {day_text(report.until)}"
     sections = [
         _header(report, period),
@@ -76,6 +82,7 @@ def render_html(report: CampaignReport, thumbnail: Thumbnail, generated_at: dt.d
         _failures(report),
         "<h2>Tất cả lượt đăng</h2>",
         _all_posts(report),
+        *(["<h2>Người duyệt nội dung</h2>", _approvals(approvals, report.tz)] if approvals else []),
         f"<footer>Tạo bởi danvan lúc {moment_text(generated_at, report.tz)}. Số tiếp cận là lần đọc "
         "gần nhất của từng bài (Facebook: số người xem; Zalo: lượt xem).</footer>",
     ]
@@ -149,6 +156,21 @@ def _totals_table(title: str, rows: object) -> str:
         for name, t in rows  # type: ignore[attr-defined]
     )
     return f"<table>{head}{body}</table>"
+
+
+def _approvals(states: Sequence[ApprovalState], tz: dt.tzinfo) -> str:
+    """Who approved each slogan: the approval in force, and every earlier one (the text each covered differs)."""
+    head = "<tr><th>Khẩu hiệu</th><th>Tình trạng</th><th>Người duyệt</th></tr>"
+    rows = []
+    for state in sorted(states, key=lambda s: s.slogan_id):
+        status = "đã duyệt" if state.approved else "chờ duyệt lại" if state.text_changed else "chưa duyệt"
+        given = [h for h in state.history if h.action == "approve"]
+        who = "; ".join(f"{h.by} ({moment_text(h.at, tz)})" for h in given) or "—"
+        rows.append(
+            f'<tr data-slogan="{_e(state.slogan_id)}"><td>{_e(state.slogan_id)}</td>'
+            f"<td>{_e(status)}</td><td>{_e(who)}</td></tr>"
+        )
+    return f"<table>{head}{''.join(rows)}</table>"
 
 
 def _best(report: CampaignReport, thumbnail: Thumbnail) -> str:

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from scheduler.ledger import LatestReading, Post, Status
 from scheduler.reports.csvfile import csv_text
+from scheduler.textsafety import escape_controls
 from scheduler.timefmt import day_text, moment_text
 
 STATUS_LABELS = {
@@ -27,6 +28,7 @@ FAILURE_STATUSES: tuple[Status, ...] = ("failed", "unknown", "missed")  # listed
 
 def format_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     """Left-aligned columns; the last column is free text and is not padded."""
+    rows = [[escape_controls(cell) for cell in row] for row in rows]  # cells are data: never terminal controls
     widths = [max(_width(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
     lines = []
     for row in [header, *rows]:

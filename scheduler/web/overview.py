@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 from scheduler.cards import card_hash
 from scheduler.health import ChannelHealth, check_health
 from scheduler.ledger import ManualPause
+from scheduler.posting.approvals import awaiting_approval
 from scheduler.posting.held_back import KIND_PREFIX, held_back_text, is_slogan_incident
 from scheduler.posting.pauses import pause_by_hand, resume_by_hand
 from scheduler.posting.planner import Slot
@@ -50,8 +51,9 @@ def register(app: Flask) -> None:
 
 def overview() -> str:
     project, now = source.project(), source.now()
-    health = check_health(project.config, now, project.slogans.held_back)
     ledger = source.ledger()
+    awaiting = [f"Khẩu hiệu chờ duyệt (chưa đăng): {s.id}: {s.text}" for s in awaiting_approval(project, ledger)]
+    health = check_health(project.config, now, project.slogans.held_back, awaiting)
     channels = [_channel_view(c, ledger.manual_pause(c.name)) for c in health.channels]
     upcoming = upcoming_slots(project, now, dt.timedelta(days=7), NEXT_POSTS)
     raised = {incident.kind for incident in health.incidents}
@@ -61,6 +63,7 @@ def overview() -> str:
         channels=channels,
         incidents=[(i, is_slogan_incident(i)) for i in health.incidents],
         held_back=[held_back_text(h) for h in health.held_back if KIND_PREFIX + h.id not in raised],
+        awaiting=health.awaiting_approval,
         upcoming=slot_views(upcoming.slots),
         note=upcoming.note,
     )

@@ -17,7 +17,7 @@ from scheduler.reports.text import STATUS_LABELS, count_text
 from scheduler.timefmt import day_text, moment_text
 from scheduler.web import source
 from scheduler.web.app import report_csp
-from scheduler.web.approvals import unapproved_ids
+from scheduler.web.approvals import awaiting_ids
 from scheduler.web.overview import slot_views
 
 PLAN_ROWS = 300
@@ -64,7 +64,8 @@ def plan() -> str:
         more=upcoming.more,
         held_back=[held_back_text(h) for h in project.slogans.held_back],
         lazy_cards=True,
-        unapproved=unapproved_ids(),
+        unapproved=set(),  # the plan leaves out what waits for approval; `awaiting` lists those slogans
+        awaiting=[s for s in source.project().slogans.slogans if s.id in awaiting_ids()],
     )
 
 

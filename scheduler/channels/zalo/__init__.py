@@ -26,6 +26,7 @@ from scheduler.channels.zalo.tokens import TokenKeeper
 from scheduler.errors import ChannelError
 from scheduler.files import SymlinkRefusedError, holds_bytes, write_atomically
 from scheduler.project.models import ZaloSettings
+from scheduler.timefmt import moment_text
 
 log = logging.getLogger("danvan.zalo")
 
@@ -203,7 +204,7 @@ class ZaloChannel:
         except ChannelError as exc:
             if exc.code == NIGHT_CODE:
                 morning = next_morning(self.clock())
-                return f"broadcast dời sang {morning:%H:%M %d/%m/%Y} vì Zalo không cho gửi 22:00-06:00", morning
+                return f"broadcast dời sang {moment_text(morning)} vì Zalo không cho gửi 22:00-06:00", morning
             log.warning("Zalo: đã đăng bài viết nhưng không gửi được broadcast: %s", exc)
             return f"đã đăng bài viết nhưng không gửi được broadcast: {exc}", None
         return f"đã gửi broadcast (message_id {data.get('message_id')})", None
