@@ -13,7 +13,10 @@ the busy Page's posts must come out spaced, the shared Page's one upload at a ti
 at once. The same run pins one slogan to today and one to tomorrow, and looks whether
 tomorrow's card is on disk after today's posts (the next day's cards drawn ahead of their slots).
 
-    .venv/bin/python -m benchmarks.bench_burst [--channels 300] [--latency 0.2] [--json out.json]
+`--console`: the same burst with a `web:` section, so `danvan run` also serves the web console, and a signed-in
+officer's browser loading the overview and the log without pause through the slot: the slot must not be later.
+
+    .venv/bin/python -m benchmarks.bench_burst [--channels 300] [--latency 0.2] [--console] [--json out.json]
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import datetime as dt
 import itertools
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -63,11 +67,50 @@ def max_overlap(intervals: list[tuple[float, float]]) -> int:
     return peak
 
 
-def run_burst(result: Result, channels: int, latency: float, concurrency: int, per_page: int, cold: bool) -> None:
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def browse_console(base: str, stop: threading.Event, loads: list[float]) -> None:
+    """A signed-in officer reloading the overview and the log as fast as the console answers."""
+    import re
+
+    import requests
+
+    web = requests.Session()
+    while not stop.is_set():
+        try:
+            page = web.get(f"{base}/login", timeout=5)
+            break
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    token = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    web.post(
+        f"{base}/login", data={"username": "bench", "password": "bench-password", "csrf": token[1] if token else ""}
+    )
+    for path in itertools.cycle(["/", "/log"]):
+        if stop.is_set():
+            return
+        started = time.time()
+        try:
+            web.get(base + path, timeout=30)
+        except requests.RequestException:  # the daemon (and its console) stopping at the end of the run
+            return
+        loads.append(time.time() - started)
+
+
+def run_burst(
+    result: Result, channels: int, latency: float, concurrency: int, per_page: int, cold: bool, console: bool = False
+) -> None:
     pages = page_ids(channels)
     tz = ZoneInfo(ZONE)
     with MultiPageGraphEmulator(pages) as fb, tempfile.TemporaryDirectory(prefix="danvan-burst-") as tmp:
         fb.latency = latency
+        port = free_port()
         slot = next_minute_after(dt.datetime.now(tz), START_MARGIN)
         config_path = write_project(
             Path(tmp),
@@ -76,9 +119,18 @@ def run_burst(result: Result, channels: int, latency: float, concurrency: int, p
             api_base=fb.url,
             timezone=ZONE,
             posting=f"concurrency: {{facebook: {concurrency}}}\nper_page: {per_page}\n",
+            extra=f"web: {{listen: '127.0.0.1:{port}'}}\n" if console else "",
         )
         project = load_project(config_path, {TOKEN_ENV: TOKEN})
         cards = card_directory(project.config.database)
+        stop, loads = threading.Event(), list[float]()
+        if console:
+            with Ledger.open(project.config.database) as accounts:
+                accounts.add_account("bench", "officer", "bench-password", dt.datetime.now(dt.UTC))
+            browser = threading.Thread(
+                target=browse_console, args=(f"http://127.0.0.1:{port}", stop, loads), daemon=True
+            )
+            browser.start()
         with running_daemon(config_path) as daemon:
             ready = daemon.wait_for("sắp đăng", timeout=60) - daemon.started
             result.metric("daemon start-up to first timer (s)", round(ready, 2))
@@ -96,6 +148,10 @@ def run_burst(result: Result, channels: int, latency: float, concurrency: int, p
             with Ledger.open(project.config.database) as ledger:
                 rows = ledger.list_posts()
             errors = daemon.count(" ERROR ")
+        stop.set()
+        if console:
+            result.metric("console page loads during the run", len(loads))
+            result.metric("console page load p50 (s)", round(median(loads), 3) if loads else None)
         posts = list(fb.posts)
         delays = [post.created_time - slot.timestamp() for post in posts]
         photo_calls = [a for a in fb.arrivals if a.method == "POST" and a.path.endswith("/photos")]
@@ -211,11 +267,12 @@ def main(argv: list[str]) -> Result:
     parser.add_argument("--usage", type=int, default=85, help="usage %% of the busy Page in the rate-limit run")
     parser.add_argument("--cold", action="store_true", help="delete the drawn cards just before the slot")
     parser.add_argument("--skip-rate-limit", action="store_true")
+    parser.add_argument("--console", action="store_true", help="serve the web console and browse it during the burst")
     parser.add_argument("--json", help="also write the results to this JSON file")
     args = parser.parse_args(argv)
     result = Result("burst")
     print(f"burst: {args.channels} Facebook channels due at one minute, emulator latency {args.latency} s", flush=True)
-    run_burst(result, args.channels, args.latency, args.concurrency, args.per_page, args.cold)
+    run_burst(result, args.channels, args.latency, args.concurrency, args.per_page, args.cold, args.console)
     if not args.skip_rate_limit:
         run_rate_limited(result, args.latency, args.usage)
     result.save(args.json)

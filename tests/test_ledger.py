@@ -89,6 +89,7 @@ def test_open_creates_parent_folders_and_migrates_a_blank_database(ledger: Ledge
         "m003_zalo_auth_followers_broadcasts",
         "m004_incidents",
         "m005_approvals",
+        "m006_web_console",
     ]
     assert set(EXPECTED_COLUMNS) | {"approvals"} <= tables
 
@@ -286,7 +287,7 @@ def test_racing_first_opens_of_a_blank_database_all_succeed(db_path: Path) -> No
         thread.join(timeout=30)
     assert errors == []
     with raw_db(db_path) as conn:
-        assert conn.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0] == 5  # each applied once
+        assert conn.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0] == 6  # each applied once
 
 
 CLAIM_THEN_WAIT = """

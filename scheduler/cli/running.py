@@ -28,9 +28,10 @@ def run(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
     """Chạy chương trình đăng bài theo lịch (chạy nền trên máy chủ). SIGTERM hoặc Ctrl+C để dừng."""
     from scheduler.daemon import Daemon
     from scheduler.logsetup import configure_logging
+    from scheduler.web.server import console_beside_daemon
 
     configure_logging(verbose)
-    with user_errors():
+    with user_errors(), console_beside_daemon(config_path_of(ctx, config_path)):  # a `web:` section: the console too
         code = Daemon(config_path_of(ctx, config_path)).run()
     sys.exit(code)
 

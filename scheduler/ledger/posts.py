@@ -28,8 +28,10 @@ from typing import Final, Self
 from sqlite_utils import Database
 
 from scheduler.errors import LedgerError
+from scheduler.ledger.accounts import AccountTables
 from scheduler.ledger.approvals import ApprovalTables
 from scheduler.ledger.connection import BUSY_TIMEOUT_SECONDS, connect, immediate
+from scheduler.ledger.console import ConsoleTables
 from scheduler.ledger.queries import ReportQueries, post_filters
 from scheduler.ledger.records import (
     METRICS,
@@ -74,7 +76,7 @@ _SELECT_POSTS: Final = """
 """
 
 
-class Ledger(ServiceTables, ZaloTables, ReportQueries, ApprovalTables):
+class Ledger(ServiceTables, ZaloTables, ReportQueries, ApprovalTables, AccountTables, ConsoleTables):
     """The posting ledger over one SQLite file. One instance per thread (sqlite3 connections are not shared)."""
 
     def __init__(self, db: Database, path: Path) -> None:

@@ -181,3 +181,31 @@ def m005_approvals(db: Database) -> None:
             BEGIN SELECT RAISE(ABORT, 'approvals are append-only'); END
             """
         )
+
+
+@migrations()
+def m006_web_console(db: Database) -> None:
+    # Issue 16: the web console's accounts (Argon2 hashes only), its session-signing secret (kept here, not
+    # in the config file, so a shared config never carries it), and channels paused by an officer by hand.
+    db.execute(
+        """
+        CREATE TABLE accounts (
+            name TEXT PRIMARY KEY,
+            role TEXT NOT NULL CHECK (role IN ('officer', 'approver')),
+            password_hash TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE TABLE web_secret (id INTEGER PRIMARY KEY CHECK (id = 1), secret TEXT NOT NULL)")
+    db.execute(
+        """
+        CREATE TABLE manual_pauses (
+            channel TEXT PRIMARY KEY,
+            paused_by TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            paused_at TEXT NOT NULL
+        )
+        """
+    )

@@ -17,7 +17,7 @@ from scheduler.project.cardreader import read_card
 from scheduler.project.cardstyle import CardStyle
 from scheduler.project.channels import read_channels
 from scheduler.project.models import Config
-from scheduler.project.sections import read_alerts, read_lint, read_posting, read_reach, read_timezone
+from scheduler.project.sections import read_alerts, read_lint, read_posting, read_reach, read_timezone, read_web
 from scheduler.project.values import ValueReader
 from scheduler.project.yamlmarks import Fields, Report, compose, position, read_text_file, scalar_text
 
@@ -42,7 +42,7 @@ def declared_slogans_path(text: str, path: Path) -> Path | None:
     return (path.parent / "slogans.yaml").resolve()
 
 
-_TOP_KEYS = ["timezone", "slogans", "database", "card", "posting", "reach", "lint", "alerts", "channels"]
+_TOP_KEYS = ["timezone", "slogans", "database", "card", "posting", "reach", "lint", "alerts", "web", "channels"]
 
 
 def parse_config(text: str, path: Path, report: Report, env: Mapping[str, str]) -> Config | None:
@@ -64,6 +64,7 @@ def parse_config(text: str, path: Path, report: Report, env: Mapping[str, str]) 
     reach = read_reach(values, top.mapping("reach"))
     lint = read_lint(values, top.mapping("lint"))
     email = read_alerts(values, top.mapping("alerts"))
+    web = read_web(values, top.mapping("web"))
     channels = read_channels(values, top.sequence("channels"), card)
     if report.has_errors or timezone is None or slogans_path is None or database is None or card is None:
         return None
@@ -78,5 +79,6 @@ def parse_config(text: str, path: Path, report: Report, env: Mapping[str, str]) 
         reach=reach,
         lint=lint,
         email=email,
+        web=web,
         card_at=position(top.key_node("card") or root),
     )

@@ -154,6 +154,17 @@ class PostingPolicy:
 
 
 @dataclass(frozen=True)
+class WebConsole:
+    """The `web:` section: `danvan run` also serves the web console at host:port (loopback unless told)."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    # Behind nginx that terminates HTTPS: believe its X-Forwarded-Proto/-For (never when reached directly,
+    # where any client could send them).
+    behind_proxy: bool = False
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     timezone: ZoneInfo
@@ -165,6 +176,7 @@ class Config:
     reach: ReachPolicy = field(default_factory=ReachPolicy)
     lint: LintPolicy = field(default_factory=LintPolicy)
     email: EmailAlerts | None = None
+    web: WebConsole | None = None  # None: `danvan run` serves no console (`danvan web` still can)
     card_at: tuple[int, int] = (1, 1)  # line, column of the top-level `card:` key
 
     @property

@@ -1,4 +1,4 @@
-"""The config's top-level sections besides cards and channels: time zone, posting, reach, lint and alerts."""
+"""The config's top-level sections besides cards and channels: time zone, posting, reach, lint, alerts and web."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from scheduler.project.models import (
     LintPolicy,
     PostingPolicy,
     ReachPolicy,
+    WebConsole,
 )
 from scheduler.project.schedules import parse_duration
 from scheduler.project.slogans import normalize_text
@@ -137,3 +138,34 @@ def _words(values: ValueReader, fields: Fields, key: str) -> tuple[str, ...]:
         # NFC and trimmed like slogan texts, so that lint words match the texts they are checked against.
         words.append(normalize_text(scalar_text(item)))
     return tuple(words)
+
+
+_LISTEN = re.compile(r"(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(?P<port>[0-9]{1,5})")
+
+
+def read_web(values: ValueReader, node: yaml.MappingNode | None) -> WebConsole | None:
+    """`web: {listen: "127.0.0.1:8080", behind_proxy: false}`; None when the section is absent."""
+    if node is None:
+        return None
+    fields = Fields(node, values.report, "web", ["listen", "behind_proxy"])
+    behind_proxy = fields.boolean("behind_proxy", False)
+    listen = values.text(fields, "listen")
+    if listen is None:
+        return WebConsole(behind_proxy=behind_proxy)
+    parsed = parse_listen(listen)
+    if parsed is None:
+        values.report.error(
+            fields.value_node("listen") or node,
+            f"web.listen '{listen}' phải có dạng ĐỊA-CHỈ:CỔNG, ví dụ 127.0.0.1:8080 (cổng 1-65535)",
+            "invalid-value",
+        )
+        return None
+    return WebConsole(parsed[0], parsed[1], behind_proxy)
+
+
+def parse_listen(text: str) -> tuple[str, int] | None:
+    """'127.0.0.1:8080' -> ('127.0.0.1', 8080); '[::1]:8080' -> ('::1', 8080); None when it is not that."""
+    match = _LISTEN.fullmatch(text.strip())
+    if match is None or not 1 <= int(match["port"]) <= 65535:
+        return None
+    return match["host"].strip("[]"), int(match["port"])
