@@ -7,16 +7,18 @@ there is one rule for a valid name, a valid role and a matching password.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlite_utils import Database
+
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
 
 from scheduler.errors import LedgerError
 from scheduler.ledger.connection import immediate
@@ -28,9 +30,20 @@ NAME_PATTERN: Final = re.compile(r"[\w.@-]{1,64}")  # letters (Vietnamese too), 
 MIN_PASSWORD_LENGTH: Final = 8
 MAX_PASSWORD_LENGTH: Final = 1024  # hashing a megabyte-long "password" must not become a way to burn CPU
 
-_HASHER: Final = PasswordHasher()  # argon2id with the library's current recommended costs
-# Checked against when the name is unknown, so an unknown name costs as long as a wrong password.
-_DUMMY_HASH: Final = _HASHER.hash("danvan: not a password of anyone")
+
+@functools.cache
+def _hasher() -> PasswordHasher:
+    """argon2id with the library's current recommended costs; made on first use, so that every other
+    command opening the ledger (`danvan log`...) neither imports argon2 nor spends 0.1 s hashing."""
+    from argon2 import PasswordHasher
+
+    return PasswordHasher()
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    # Checked against when the name is unknown, so an unknown name costs as long as a wrong password.
+    return _hasher().hash("danvan: not a password of anyone")
 
 
 @dataclass(frozen=True)
@@ -75,7 +88,7 @@ class AccountTables:
 
     def add_account(self, name: str, role: str, password: str, now: datetime) -> Account:
         name, checked_role = check_account_name(name), check_role(role)
-        password_hash = _HASHER.hash(check_password(password))
+        password_hash = _hasher().hash(check_password(password))
         stamp = iso(now, "now")
         with immediate(self._db):
             if self.account(name) is not None:
@@ -87,7 +100,7 @@ class AccountTables:
         return self._require_account(name)
 
     def set_password(self, name: str, password: str, now: datetime) -> None:
-        password_hash = _HASHER.hash(check_password(password))
+        password_hash = _hasher().hash(check_password(password))
         changed = self._db.execute(
             "UPDATE accounts SET password_hash = ?, updated_at = ? WHERE name = ?",
             [password_hash, iso(now, "now"), name],
@@ -109,10 +122,12 @@ class AccountTables:
     def verify_password(self, name: str, password: str) -> Account | None:
         """The account when `password` is its password; None otherwise (an unknown name takes as long)."""
         rows = list(self._db.query("SELECT * FROM accounts WHERE name = ?", [name]))
-        stored = rows[0]["password_hash"] if rows else _DUMMY_HASH
+        stored = rows[0]["password_hash"] if rows else _dummy_hash()
+        from argon2.exceptions import InvalidHashError, VerificationError
+
         try:
-            _HASHER.verify(stored, password[:MAX_PASSWORD_LENGTH])
-        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            _hasher().verify(stored, password[:MAX_PASSWORD_LENGTH])
+        except (VerificationError, InvalidHashError):  # VerifyMismatchError is a VerificationError
             return None
         return _account_from_row(rows[0]) if rows else None
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
+from json import encoder as json_encoder
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -39,13 +40,27 @@ def log_json(lines: Sequence[LogLine], tz: ZoneInfo) -> str:
     """The same text as json.dumps(records, ensure_ascii=False, indent=2), 5x faster on 100,000 posts.
 
     With `indent` json falls back to its pure-Python encoder; the records are flat, so each value is encoded
-    by the C encoder with the indentation in its separator.
+    by the C encoder with the indentation in its separator, made once rather than once per record.
     """
     if not lines:
         return "[]"
-    encode = json.JSONEncoder(ensure_ascii=False, separators=(",\n    ", ": ")).encode
+    encode = _flat_record_encoder()
     items = ("  {\n    " + encode(log_record(line, tz))[1:-1] + "\n  }" for line in lines)
     return "[\n" + ",\n".join(items) + "\n]"
+
+
+def _flat_record_encoder() -> Callable[[dict[str, Any]], str]:
+    """One flat dict to JSON whose items are separated by a newline and four spaces of indentation."""
+    make = getattr(json_encoder, "c_make_encoder", None)
+    if make is None:  # an interpreter without the C accelerator: the public encoder, slower
+        return json.JSONEncoder(ensure_ascii=False, separators=(",\n    ", ": ")).encode
+    # (markers, default, encoder, indent, key_separator, item_separator, sort_keys, skipkeys, allow_nan)
+    chunks = make(None, _unencodable, json_encoder.encode_basestring, None, ": ", ",\n    ", False, False, True)
+    return lambda record: "".join(chunks(record, 0))
+
+
+def _unencodable(value: object) -> object:
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 def log_csv(lines: Sequence[LogLine], tz: ZoneInfo) -> str:
