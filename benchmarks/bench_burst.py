@@ -75,8 +75,8 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def browse_console(base: str, stop: threading.Event, loads: list[float]) -> None:
-    """A signed-in officer reloading the overview and the log as fast as the console answers."""
+def browse_console(base: str, stop: threading.Event, loads: list[float], every: float = 0.0) -> None:
+    """A signed-in officer reloading the overview and the log: every `every` seconds, or as fast as it answers."""
     import re
 
     import requests
@@ -101,10 +101,18 @@ def browse_console(base: str, stop: threading.Event, loads: list[float]) -> None
         except requests.RequestException:  # the daemon (and its console) stopping at the end of the run
             return
         loads.append(time.time() - started)
+        stop.wait(every)
 
 
 def run_burst(
-    result: Result, channels: int, latency: float, concurrency: int, per_page: int, cold: bool, console: bool = False
+    result: Result,
+    channels: int,
+    latency: float,
+    concurrency: int,
+    per_page: int,
+    cold: bool,
+    console: bool = False,
+    browse_every: float = 0.0,
 ) -> None:
     pages = page_ids(channels)
     tz = ZoneInfo(ZONE)
@@ -128,7 +136,7 @@ def run_burst(
             with Ledger.open(project.config.database) as accounts:
                 accounts.add_account("bench", "officer", "bench-password", dt.datetime.now(dt.UTC))
             browser = threading.Thread(
-                target=browse_console, args=(f"http://127.0.0.1:{port}", stop, loads), daemon=True
+                target=browse_console, args=(f"http://127.0.0.1:{port}", stop, loads, browse_every), daemon=True
             )
             browser.start()
         with running_daemon(config_path) as daemon:
@@ -268,11 +276,16 @@ def main(argv: list[str]) -> Result:
     parser.add_argument("--cold", action="store_true", help="delete the drawn cards just before the slot")
     parser.add_argument("--skip-rate-limit", action="store_true")
     parser.add_argument("--console", action="store_true", help="serve the web console and browse it during the burst")
+    parser.add_argument(
+        "--browse-every", type=float, default=0.0, help="with --console: seconds between page loads (0: no pause)"
+    )
     parser.add_argument("--json", help="also write the results to this JSON file")
     args = parser.parse_args(argv)
     result = Result("burst")
     print(f"burst: {args.channels} Facebook channels due at one minute, emulator latency {args.latency} s", flush=True)
-    run_burst(result, args.channels, args.latency, args.concurrency, args.per_page, args.cold, args.console)
+    run_burst(
+        result, args.channels, args.latency, args.concurrency, args.per_page, args.cold, args.console, args.browse_every
+    )
     if not args.skip_rate_limit:
         run_rate_limited(result, args.latency, args.usage)
     result.save(args.json)
