@@ -234,3 +234,22 @@ def test_zalo_lost_create_answer_with_a_failing_getslice_is_unknown_and_never_cr
     assert (resolved.status, resolved.remote_id) == ("posted", zalo.articles[0].id)
     assert len(zalo.articles) == 1
     assert len(zalo.requests_to("/v2.0/article/create")) == 1
+
+
+def test_zalo_accepted_article_whose_verify_keeps_failing_is_unknown_and_never_created_twice(
+    project_dir: Path,
+    zalo: ZaloEmulator,
+    static: StaticServer,
+    tmp_path: Path,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # article/create answers with its job token; every verify then fails (the publisher would retry a transient).
+    project = zalo_project(project_dir, zalo, static, tmp_path, monkeypatch)
+    zalo.fail_next(Fault.http_status(503), times=50, path="/v2.0/article/verify")
+    zalo.fail_next(Fault.http_status(503), times=3 * CHANNEL_AND_PUBLISHER_LOOKS, path="/v2.0/article/getslice")
+    row = publish_once(project, "zalo-oa", zalo_channel(zalo, static, project, clock), clock)
+    assert row.status == "unknown"
+    assert "chưa xác nhận" in (row.error or "")
+    assert len(zalo.requests_to("/v2.0/article/create")) == 1
+    assert len(zalo.articles) == 1

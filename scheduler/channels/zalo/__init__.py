@@ -150,7 +150,6 @@ class ZaloChannel:
         for attempt in range(1, CREATE_ATTEMPTS + 1):
             try:
                 token = self._call("POST", "/v2.0/article/create", json_body=article, idempotent=False)["token"]
-                return self._wait_for_article(str(token), post)
             except ChannelError as exc:
                 if exc.kind != "unknown":
                     raise
@@ -161,8 +160,18 @@ class ZaloChannel:
                 last = exc
                 if attempt < CREATE_ATTEMPTS:
                     self.sleep(self.http.policy.base_delay * attempt)
+                continue
+            return self._accepted_article(str(token), post)
         assert last is not None
         raise ChannelError(f"{last}; đã thử {CREATE_ATTEMPTS} lần và không thấy bài viết trên OA", "unknown")
+
+    def _accepted_article(self, token: str, post: Outgoing) -> str:
+        """Zalo took the article (it gave a job token): from here a failure is an unknown outcome, never a
+        reason to create it again, since a still-processing article is not listed by getslice either."""
+        try:
+            return self._wait_for_article(token, post)
+        except ChannelError as exc:
+            raise ChannelError(f"Zalo đã nhận bài viết nhưng chưa xác nhận: {exc}", "unknown", ambiguous=True) from exc
 
     def _wait_for_article(self, token: str, post: Outgoing) -> str:
         for poll in range(VERIFY_POLLS):
