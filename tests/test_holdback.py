@@ -161,3 +161,14 @@ def test_an_edit_that_breaks_one_slogan_holds_back_only_it_and_the_fix_releases_
         assert service.process.poll() is None
     finally:
         assert service.stop() == 0
+
+
+def test_a_slogan_entry_with_errors_does_not_stop_the_commands_that_read_what_happened(
+    project_dir: Path, tmp_path: Path
+) -> None:
+    slogans = project_dir / "slogans.yaml"
+    slogans.write_text(slogans.read_text(encoding="utf-8") + '  - id: "Sai Mã"\n    text: "Đoàn kết!"\n', "utf-8")
+    config = str(project_dir / "config.yaml")
+    for command in (["log"], ["log", "--json"], ["report"], ["backup", str(tmp_path / "copy.db")], ["approvals"]):
+        result = CliRunner().invoke(cli, [*command, "-c", config])
+        assert result.exit_code == 0, (command, result.output)

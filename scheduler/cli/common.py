@@ -78,7 +78,8 @@ def cli(ctx: click.Context, config_path: str | None) -> None:
 
 
 def project_of(ctx: click.Context, config_path: str | None, *, checked: bool = False) -> Any:
-    """The project; `checked`: as the daemon runs it, a slogan with errors held back (holdback.py)."""
+    """The project; `checked`: as the daemon runs it, a slogan with errors held back (holdback.py); otherwise
+    read leniently, since reading what happened must not depend on every slogan being right."""
     from scheduler.logsetup import log_in_timezone, redact_secrets
     from scheduler.project import load_project
 
@@ -89,7 +90,7 @@ def project_of(ctx: click.Context, config_path: str | None, *, checked: bool = F
 
             project = load_checked_project(path)
         else:
-            project = load_project(path)
+            project = load_project(path, lenient=True)  # a defective slogan does not stop log, report, backup
     # Every command that reads the config blanks its secrets from whatever it logs, not only `run`.
     redact_secrets(project.config.secrets())
     log_in_timezone(project.config.timezone)

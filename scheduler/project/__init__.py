@@ -36,6 +36,7 @@ def resolve_config_path(given: str | None, env: Mapping[str, str] | None = None,
     )
 
 
-def load_project(config_path: Path, env: Mapping[str, str] | None = None) -> Project:
+def load_project(config_path: Path, env: Mapping[str, str] | None = None, *, lenient: bool = False) -> Project:
+    """The config (every error raises) and the slogan file (with `lenient`, only file-wide errors raise)."""
     config = load_config(config_path, env)
-    return Project(config=config, slogans=load_slogans(config.slogans_path))
+    return Project(config=config, slogans=load_slogans(config.slogans_path, lenient=lenient))

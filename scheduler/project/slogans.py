@@ -125,11 +125,15 @@ def comparable(text: str) -> str:
     return _SPACES_RE.sub(" ", normalize_text(text)).casefold()
 
 
-def load_slogans(path: Path) -> SloganFile:
-    """Read and validate a slogan file; raise InputError with every problem when it has errors."""
+def load_slogans(path: Path, *, lenient: bool = False) -> SloganFile:
+    """Read and validate a slogan file; raise InputError with every problem when it has errors.
+
+    `lenient`: only errors that break the file as a whole raise (for the commands that read what happened:
+    one defective slogan must not stop `danvan log` or a backup)."""
     report = Report(str(path))
-    result = parse_slogans(read_text_file(path), path, report)
-    if result is None or report.has_errors:
+    text = read_text_file(path)
+    result = parse_slogans_leniently(text, path, report) if lenient else parse_slogans(text, path, report)
+    if result is None or (report.has_errors and not lenient):
         raise InputError(report.problems)
     return result
 
