@@ -3,7 +3,8 @@
 Sources (provenance and licences: scheduler/proofread/data/README.md): the seed plan of the project, the official
 slogan lists in shared/research/slogans-draft.yaml, the training part of benchmarks/data/hien-phap-2013.txt (every
 line whose number is not a multiple of 3: the others are held out to measure false alarms), and the compound list
-benchmarks/data/compounds.txt, and the legal documents of benchmarks/data/legal/ (one file each, a "#" header naming
+benchmarks/data/compounds.txt, the general word list benchmarks/data/compounds-general.txt (one word a line, each
+also counted in the other tone style: hòa/hoà), and the legal documents of benchmarks/data/legal/ (one file each, a "#" header naming
 the document and where it came from). Sentences of the legal files that are also in the clean corpus of
 benchmarks/bench_check.py or in the held-out Constitution lines are dropped, so the held-out text stays unseen.
 Run from the repository root:
@@ -20,11 +21,14 @@ import unicodedata
 from collections import Counter
 from pathlib import Path
 
+from scheduler.proofread.syllables import in_style
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "benchmarks" / "data"
 OUT = ROOT / "scheduler" / "proofread" / "data" / "bigrams.tsv.gz"
 _RUN = re.compile(r"(?:[^\W\d_]|[\u0300-\u036f])+(?: (?:[^\W\d_]|[\u0300-\u036f])+)*")
 COMPOUND_WEIGHT = 10  # a listed compound counts as if seen this many times
+GENERAL_WEIGHT = 10  # the same for the general list: a word written by hand is as good evidence either way
 _SENTENCE_END = re.compile(r"(?<=[.;:!?])\s+")
 
 
@@ -59,6 +63,16 @@ def legal_text(held: set[str]) -> str:
     return "\n".join(kept)
 
 
+def general_words() -> list[str]:
+    """The general word list, each word in both tone styles (a new-style hoà is as right as an old-style hòa)."""
+    words = []
+    for line in (DATA / "compounds-general.txt").read_text(encoding="utf-8").splitlines():
+        word = unicodedata.normalize("NFC", line.strip())
+        if word and word[0] != "#":
+            words += sorted({" ".join(in_style(s, style) for s in word.split()) for style in ("old", "new")})
+    return list(dict.fromkeys(words))
+
+
 def _count(text: str, pairs: Counter[tuple[str, str]], singles: Counter[str], weight: int = 1) -> None:
     for run in _RUN.findall(unicodedata.normalize("NFC", text)):
         words = run.lower().split()
@@ -80,6 +94,7 @@ def main() -> None:
     for line in (DATA / "compounds.txt").read_text(encoding="utf-8").splitlines():
         if line and line[0] != "#":
             _count(line.replace(",", "\n"), pairs, singles, COMPOUND_WEIGHT)
+    _count("\n".join(general_words()), pairs, singles, GENERAL_WEIGHT)
     OUT.parent.mkdir(parents=True, exist_ok=True)
     rows = [f"{w}\t{n}" for w, n in sorted(singles.items())] + [f"{a} {b}\t{n}" for (a, b), n in sorted(pairs.items())]
     # mtime=0: the same sources give the same bytes, so the table's sha256 (part of a card's identity) is stable
