@@ -27,8 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "benchmarks" / "data"
 OUT = ROOT / "scheduler" / "proofread" / "data" / "bigrams.tsv.gz"
 _RUN = re.compile(r"(?:[^\W\d_]|[\u0300-\u036f])+(?: (?:[^\W\d_]|[\u0300-\u036f])+)*")
-COMPOUND_WEIGHT = 10  # a listed compound counts as if seen this many times
-GENERAL_WEIGHT = 10  # the same for the general list: a word written by hand is as good evidence either way
+LIST_WEIGHT = 10  # a listed word counts as if seen this many times (both lists: a word is a word)
 _SENTENCE_END = re.compile(r"(?<=[.;:!?])\s+")
 
 
@@ -63,14 +62,33 @@ def legal_text(held: set[str]) -> str:
     return "\n".join(kept)
 
 
-def general_words() -> list[str]:
-    """The general word list, each word in both tone styles (a new-style hoà is as right as an old-style hòa)."""
+def listed_words() -> list[str]:
+    """The words of compounds.txt and compounds-general.txt, each in both tone styles (a new-style hoà is as right as
+    an old-style hòa), each once."""
     words = []
+    for line in (DATA / "compounds.txt").read_text(encoding="utf-8").splitlines():
+        if line and line[0] != "#":
+            words += [w.strip() for w in line.split(",") if w.strip()]
     for line in (DATA / "compounds-general.txt").read_text(encoding="utf-8").splitlines():
-        word = unicodedata.normalize("NFC", line.strip())
-        if word and word[0] != "#":
-            words += sorted({" ".join(in_style(s, style) for s in word.split()) for style in ("old", "new")})
-    return list(dict.fromkeys(words))
+        if line.strip() and line[0] != "#":
+            words.append(line.strip())
+    styled = []
+    for word in words:
+        lower = unicodedata.normalize("NFC", word).lower()
+        styled += sorted({" ".join(in_style(s, style) for s in lower.split()) for style in ("old", "new")})
+    return list(dict.fromkeys(styled))
+
+
+def _count_list(words: list[str], pairs: Counter[tuple[str, str]], singles: Counter[str]) -> None:
+    """A word list says which pairs are words, not how often a syllable is used: each listed pair counts
+    LIST_WEIGHT times, each listed syllable LIST_WEIGHT times once, however many words it is part of. Counting it
+    once per word would make a syllable of many words (công, hợp, thể) look so frequent that its own listed words
+    (công tác, hợp pháp, có thể) would read as loose phrases to the rule's bond test."""
+    for syllable in dict.fromkeys(s for word in words for s in word.split()):
+        singles[syllable] += LIST_WEIGHT
+    for word in words:
+        for a, b in itertools.pairwise(word.split()):
+            pairs[a, b] += LIST_WEIGHT
 
 
 def _count(text: str, pairs: Counter[tuple[str, str]], singles: Counter[str], weight: int = 1) -> None:
@@ -91,10 +109,7 @@ def main() -> None:
     _count("\n".join(re.findall(r"text:\s*(.+)", slogans)), pairs, singles)
     _count("\n".join(constitution_lines(held_out=False)), pairs, singles)
     _count(legal_text(held_out_keys()), pairs, singles)
-    for line in (DATA / "compounds.txt").read_text(encoding="utf-8").splitlines():
-        if line and line[0] != "#":
-            _count(line.replace(",", "\n"), pairs, singles, COMPOUND_WEIGHT)
-    _count("\n".join(general_words()), pairs, singles, GENERAL_WEIGHT)
+    _count_list(listed_words(), pairs, singles)
     OUT.parent.mkdir(parents=True, exist_ok=True)
     rows = [f"{w}\t{n}" for w, n in sorted(singles.items())] + [f"{a} {b}\t{n}" for (a, b), n in sorted(pairs.items())]
     # mtime=0: the same sources give the same bytes, so the table's sha256 (part of a card's identity) is stable

@@ -17,8 +17,10 @@ from scheduler.proofread.syllables import is_syllable, parse, restore_case
 
 MIN_PAIR = 3  # a candidate pair seen fewer times is no evidence
 MIN_BOND = 0.1  # ... nor one whose words often stand apart: the pair must be a word ("lãnh đạo"), not a phrase
-# The syllable written must not be much more frequent than the one it would be a slip for: "dồng" (never seen)
-# for "đồng", "trường" for "trưởng" (as frequent); not "của" (five times "quả") in "cam kết của".
+# The syllable written must be at least this many times rarer than the one it would be a slip for: "dồng" (never
+# seen) for "đồng"; not "mua" for "qua" in "mua lại", nor "của" for "quả" in "cam kết của". Many syllables are known
+# only from the word list, all with the same count: that says they exist, not which is the commoner, so a slip is
+# claimed only where the sources show the intended syllable clearly commoner.
 RARITY = 2
 # A loose pair (a phrase such as "của chủ", not a compound) is evidence only against a syllable this many times
 # rarer than the one it would be a slip for: "cũa" for "của", not "về" for "và" (both common).
@@ -102,7 +104,7 @@ def _best(t: Table, seen: str, kept: str, seen_first: bool) -> str | None:
         if (
             count > best_count
             and (
-                (tight(t, *pair) and rarity < RARITY * common)
+                (tight(t, *pair) and RARITY * rarity <= common)
                 or (count >= MIN_PAIR and LOOSE_RARITY * max(1, rarity) <= common)
             )
             and _one_edit(seen, cand)
@@ -123,10 +125,14 @@ def real_word_errors(text: str) -> list[Finding]:
         if (a, b) in t.pairs or not (is_syllable(a) and is_syllable(b)):
             continue
         left, right = neighbours(text, m.start(1), end2)
-        # a syllable that already makes a word with its other neighbour is not a typo, nor is its partner
-        fix2 = None if (b, right) in t.pairs or tight(t, left, a) else _best(t, b, a, seen_first=False)
+        # a syllable that already makes a word with its other neighbour is not a typo, nor (usually) is its partner;
+        # but a syllable no source has ever shown is suspect whatever its partner's other ties
+        unseen_a, unseen_b = a not in t.singles, b not in t.singles
+        fix2 = None
+        if (b, right) not in t.pairs and (unseen_b or not tight(t, left, a)):
+            fix2 = _best(t, b, a, seen_first=False)
         fix1 = None
-        if fix2 is None and (left, a) not in t.pairs and not tight(t, b, right):
+        if fix2 is None and (left, a) not in t.pairs and (unseen_a or not tight(t, b, right)):
             fix1 = _best(t, a, b, seen_first=True)
         if fix2 is not None:
             found.append(_finding(m.start(2), w1, w2, w1, restore_case(w2, fix2)))
