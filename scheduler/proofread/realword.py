@@ -125,20 +125,29 @@ def real_word_errors(text: str) -> list[Finding]:
         if (a, b) in t.pairs or not (is_syllable(a) and is_syllable(b)):
             continue
         left, right = neighbours(text, m.start(1), end2)
-        # a syllable that already makes a word with its other neighbour is not a typo, nor (usually) is its partner;
-        # but a syllable no source has ever shown is suspect whatever its partner's other ties
-        unseen_a, unseen_b = a not in t.singles, b not in t.singles
-        fix2 = None
-        if (b, right) not in t.pairs and (unseen_b or not tight(t, left, a)):
-            fix2 = _best(t, b, a, seen_first=False)
+        # a syllable already seen with its other neighbour is not a typo
+        fix2 = None if (b, right) in t.pairs else _best(t, b, a, seen_first=False)
+        if fix2 is not None and _taken(t, (left, a), (a, fix2), b):
+            fix2 = None
         fix1 = None
-        if fix2 is None and (left, a) not in t.pairs and (unseen_a or not tight(t, b, right)):
+        if fix2 is None and (left, a) not in t.pairs:
             fix1 = _best(t, a, b, seen_first=True)
+            if fix1 is not None and _taken(t, (b, right), (fix1, b), a):
+                fix1 = None
         if fix2 is not None:
             found.append(_finding(m.start(2), w1, w2, w1, restore_case(w2, fix2)))
         elif fix1 is not None:
             found.append(_finding(m.start(1), w1, w2, restore_case(w1, fix1), w2))
     return found
+
+
+def _taken(t: Table, other_tie: tuple[str, str], repaired: tuple[str, str], suspect: str) -> bool:
+    """Whether the partner of a suspect syllable belongs to its other neighbour ("hành vi | vi phạm"), so that the
+    unseen pair is only a word boundary: when that tie is a word at least as tight as the repaired pair would be.
+    A syllable no source has ever shown is suspect whatever its partner's other ties."""
+    if suspect not in t.singles:
+        return False
+    return tight(t, *other_tie) and _bond(t, *other_tie) >= _bond(t, *repaired)
 
 
 def _bond(t: Table, a: str, b: str) -> float:
