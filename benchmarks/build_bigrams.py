@@ -28,6 +28,7 @@ DATA = ROOT / "benchmarks" / "data"
 OUT = ROOT / "scheduler" / "proofread" / "data" / "bigrams.tsv.gz"
 _RUN = re.compile(r"(?:[^\W\d_]|[\u0300-\u036f])+(?: (?:[^\W\d_]|[\u0300-\u036f])+)*")
 LIST_WEIGHT = 10  # a listed word counts as if seen this many times (both lists: a word is a word)
+PHRASE_WEIGHT = 1  # a pair inside a longer entry: seen, but below the real-word rule's MIN_PAIR, so never a word
 _SENTENCE_END = re.compile(r"(?<=[.;:!?])\s+")
 
 
@@ -80,15 +81,19 @@ def listed_words() -> list[str]:
 
 
 def _count_list(words: list[str], pairs: Counter[tuple[str, str]], singles: Counter[str]) -> None:
-    """A word list says which pairs are words, not how often a syllable is used: each listed pair counts
+    """A word list says which pairs are words, not how often a syllable is used: each two-syllable word counts
     LIST_WEIGHT times, each listed syllable LIST_WEIGHT times once, however many words it is part of. Counting it
     once per word would make a syllable of many words (công, hợp, thể) look so frequent that its own listed words
     (công tác, hợp pháp, có thể) would read as loose phrases to the rule's bond test."""
     for syllable in dict.fromkeys(s for word in words for s in word.split()):
         singles[syllable] += LIST_WEIGHT
     for word in words:
-        for a, b in itertools.pairwise(word.split()):
-            pairs[a, b] += LIST_WEIGHT
+        syllables = word.split()
+        # a longer entry is a phrase of words ("ban đối ngoại", "thông tin và truyền thông"): its pairs are seen,
+        # but one may be a word boundary ("ban đối", "tin và"), so none of them counts as a word
+        weight = LIST_WEIGHT if len(syllables) == 2 else PHRASE_WEIGHT
+        for a, b in itertools.pairwise(syllables):
+            pairs[a, b] += weight
 
 
 def _count(text: str, pairs: Counter[tuple[str, str]], singles: Counter[str], weight: int = 1) -> None:
