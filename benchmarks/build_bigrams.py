@@ -4,7 +4,8 @@ Sources (provenance and licences: scheduler/proofread/data/README.md): the seed 
 slogan lists in shared/research/slogans-draft.yaml, the training part of benchmarks/data/hien-phap-2013.txt (every
 line whose number is not a multiple of 3: the others are held out to measure false alarms), and the compound list
 benchmarks/data/compounds.txt, the general word list benchmarks/data/compounds-general.txt (one word a line, each
-also counted in the other tone style: hòa/hoà), and the legal documents of benchmarks/data/legal/ (one file each, a "#" header naming
+also counted in the other tone style: hòa/hoà), the frequent free words of benchmarks/data/free-words.txt (syllables
+only: a word list has no frequencies, these stand for the commonest words of running text), and the legal documents of benchmarks/data/legal/ (one file each, a "#" header naming
 the document and where it came from). Sentences of the legal files that are also in the clean corpus of
 benchmarks/bench_check.py or in the held-out Constitution lines are dropped, so the held-out text stays unseen.
 Run from the repository root:
@@ -28,6 +29,7 @@ DATA = ROOT / "benchmarks" / "data"
 OUT = ROOT / "scheduler" / "proofread" / "data" / "bigrams.tsv.gz"
 _RUN = re.compile(r"(?:[^\W\d_]|[\u0300-\u036f])+(?: (?:[^\W\d_]|[\u0300-\u036f])+)*")
 LIST_WEIGHT = 10  # a listed word counts as if seen this many times (both lists: a word is a word)
+FREE_WORD_WEIGHT = 100  # a listed free word counts as this frequent: well above any syllable known from a compound
 PHRASE_WEIGHT = 1  # a pair inside a longer entry: seen, but below the real-word rule's MIN_PAIR, so never a word
 _SENTENCE_END = re.compile(r"(?<=[.;:!?])\s+")
 
@@ -80,6 +82,13 @@ def listed_words() -> list[str]:
     return list(dict.fromkeys(styled))
 
 
+def free_words() -> list[str]:
+    """The frequent one-syllable words of free-words.txt, each once."""
+    text = (DATA / "free-words.txt").read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if line[:1] != "#"]
+    return list(dict.fromkeys(unicodedata.normalize("NFC", " ".join(lines)).lower().split()))
+
+
 def _count_list(words: list[str], pairs: Counter[tuple[str, str]], singles: Counter[str]) -> None:
     """A word list says which pairs are words, not how often a syllable is used: each two-syllable word counts
     LIST_WEIGHT times, each listed syllable LIST_WEIGHT times once, however many words it is part of. Counting it
@@ -115,6 +124,8 @@ def main() -> None:
     _count("\n".join(constitution_lines(held_out=False)), pairs, singles)
     _count(legal_text(held_out_keys()), pairs, singles)
     _count_list(listed_words(), pairs, singles)
+    for word in free_words():
+        singles[word] += FREE_WORD_WEIGHT
     OUT.parent.mkdir(parents=True, exist_ok=True)
     rows = [f"{w}\t{n}" for w, n in sorted(singles.items())] + [f"{a} {b}\t{n}" for (a, b), n in sorted(pairs.items())]
     # mtime=0: the same sources give the same bytes, so the table's sha256 (part of a card's identity) is stable

@@ -17,11 +17,16 @@ from scheduler.proofread.syllables import is_syllable, parse, restore_case
 
 MIN_PAIR = 3  # a candidate pair seen fewer times is no evidence
 MIN_BOND = 0.1  # ... nor one whose words often stand apart: the pair must be a word ("lãnh đạo"), not a phrase
-# The syllable written must be at least this many times rarer than the one it would be a slip for: "dồng" (never
-# seen) for "đồng"; not "mua" for "qua" in "mua lại", nor "của" for "quả" in "cam kết của". Many syllables are known
-# only from the word list, all with the same count: that says they exist, not which is the commoner, so a slip is
-# claimed only where the sources show the intended syllable clearly commoner.
+# Next to a free word (có, lại, cho), the syllable written must be at least this many times rarer than the one it
+# would be a slip for: "dồng" (never seen) for "đồng"; not "mua" for "qua" in "mua lại", nor "một" for "mặt" in "có
+# một". Many syllables are known only from the word lists, with the same count: that says they exist, not which is
+# the commoner, so the sources must show the intended syllable clearly commoner.
 RARITY = 2
+# Next to a bound syllable (one whose seen pairs on that side make up BOUND times its count or more: tổ, lãnh,
+# công), an unseen partner is itself unexpected, and the syllable written may even be the commoner, up to
+# BOUND_RARITY times: "Tổ trường" for "Tổ trưởng".
+BOUND = 2.0
+BOUND_RARITY = 10
 # A loose pair (a phrase such as "của chủ", not a compound) is evidence only against a syllable this many times
 # rarer than the one it would be a slip for: "cũa" for "của", not "về" for "và" (both common).
 LOOSE_RARITY = 50
@@ -94,7 +99,7 @@ def _distance_one(x: str, y: str) -> bool:
 
 def _best(t: Table, seen: str, kept: str, seen_first: bool) -> str | None:
     """The syllable making the most frequent telling pair with the kept word, if one is one edit from `seen`: a
-    tight pair (a word) when `seen` is not much more frequent than it, any frequent pair when `seen` is rare."""
+    tight pair (a word) when `seen` is rare enough beside it, any frequent pair when `seen` is very rare."""
     best, best_count = None, 0
     rarity = t.singles.get(seen, 0)
     for cand in t.before.get(kept, []) if seen_first else t.after.get(kept, []):
@@ -104,7 +109,7 @@ def _best(t: Table, seen: str, kept: str, seen_first: bool) -> str | None:
         if (
             count > best_count
             and (
-                (tight(t, *pair) and RARITY * rarity <= common)
+                (tight(t, *pair) and _rare_enough(t, rarity, common, kept, seen_first))
                 or (count >= MIN_PAIR and LOOSE_RARITY * max(1, rarity) <= common)
             )
             and _one_edit(seen, cand)
@@ -136,9 +141,24 @@ def real_word_errors(text: str) -> list[Finding]:
                 fix1 = None
         if fix2 is not None:
             found.append(_finding(m.start(2), w1, w2, w1, restore_case(w2, fix2)))
-        elif fix1 is not None:
+        elif fix1 is not None and not (found and found[-1].start == m.start(1)):
+            # one warning a word: "Hội dồng nhân" names "dồng" once, not again as the first of "dồng nhân"
             found.append(_finding(m.start(1), w1, w2, restore_case(w1, fix1), w2))
     return found
+
+
+def _rare_enough(t: Table, rarity: int, common: int, kept: str, seen_first: bool) -> bool:
+    """Whether a syllable seen `rarity` times may be a slip for one seen `common` times next to `kept`."""
+    return RARITY * rarity <= common or (rarity < BOUND_RARITY * common and _bound(t, kept, seen_first))
+
+
+def _bound(t: Table, kept: str, seen_first: bool) -> bool:
+    """Whether the kept syllable lives inside words on the suspect's side (tổ, lãnh, công): its seen pairs there
+    account for all its uses, so an unknown partner is unexpected. Next to a free word (có, lại, cho, người) an
+    unseen partner is just the start of another phrase, and only a clearly rarer syllable is taken for a slip."""
+    partners = t.before.get(kept, []) if seen_first else t.after.get(kept, [])
+    seen = sum(t.pairs[(p, kept) if seen_first else (kept, p)] for p in partners)
+    return seen >= BOUND * t.singles.get(kept, 0)
 
 
 def _taken(t: Table, other_tie: tuple[str, str], repaired: tuple[str, str], suspect: str) -> bool:
