@@ -220,7 +220,13 @@ def _real_words(word: str) -> list[str]:
     nfd = unicodedata.normalize("NFD", low)
     for tone in _TONES:
         if tone in nfd:
-            out |= {unicodedata.normalize("NFC", nfd.replace(tone, other)) for other in _TONES if other != tone}
+            # take the old mark off, then put the new one after the vowel's own marks (breve, circumflex, horn):
+            # a plain swap leaves them out of canonical order and makes strings no keyboard types ("hoá̆c")
+            at = nfd.index(tone)
+            bare = nfd[:at] + nfd[at + 1 :]
+            while at < len(bare) and unicodedata.combining(bare[at]):
+                at += 1
+            out |= {unicodedata.normalize("NFC", bare[:at] + other + bare[at:]) for other in _TONES if other != tone}
     keep = [w for w in out if w != low and is_syllable(w)]
     return sorted(word[0] + w[1:] if word[0].isupper() and w[:1] == low[:1] else w for w in keep)
 

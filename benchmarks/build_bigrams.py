@@ -3,7 +3,9 @@
 Sources (provenance and licences: scheduler/proofread/data/README.md): the seed plan of the project, the official
 slogan lists in shared/research/slogans-draft.yaml, the training part of benchmarks/data/hien-phap-2013.txt (every
 line whose number is not a multiple of 3: the others are held out to measure false alarms), and the compound list
-benchmarks/data/compounds.txt, and the legal documents of benchmarks/data/legal/ (one file each, a "#" header naming
+benchmarks/data/compounds.txt, the general word list benchmarks/data/compounds-general.txt (one word a line, each
+also counted in the other tone style: hòa/hoà), the frequent free words of benchmarks/data/free-words.txt (syllables
+only: a word list has no frequencies, these stand for the commonest words of running text), and the legal documents of benchmarks/data/legal/ (one file each, a "#" header naming
 the document and where it came from). Sentences of the legal files that are also in the clean corpus of
 benchmarks/bench_check.py or in the held-out Constitution lines are dropped, so the held-out text stays unseen.
 Run from the repository root:
@@ -20,11 +22,15 @@ import unicodedata
 from collections import Counter
 from pathlib import Path
 
+from scheduler.proofread.syllables import in_style
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "benchmarks" / "data"
 OUT = ROOT / "scheduler" / "proofread" / "data" / "bigrams.tsv.gz"
 _RUN = re.compile(r"(?:[^\W\d_]|[\u0300-\u036f])+(?: (?:[^\W\d_]|[\u0300-\u036f])+)*")
-COMPOUND_WEIGHT = 10  # a listed compound counts as if seen this many times
+LIST_WEIGHT = 10  # a listed word counts as if seen this many times (both lists: a word is a word)
+FREE_WORD_WEIGHT = 100  # a listed free word counts as this frequent: well above any syllable known from a compound
+PHRASE_WEIGHT = 1  # a pair inside a longer entry: seen, but below the real-word rule's MIN_PAIR, so never a word
 _SENTENCE_END = re.compile(r"(?<=[.;:!?])\s+")
 
 
@@ -59,6 +65,46 @@ def legal_text(held: set[str]) -> str:
     return "\n".join(kept)
 
 
+def listed_words() -> list[str]:
+    """The words of compounds.txt and compounds-general.txt, each in both tone styles (a new-style hoà is as right as
+    an old-style hòa), each once."""
+    words = []
+    for line in (DATA / "compounds.txt").read_text(encoding="utf-8").splitlines():
+        if line and line[0] != "#":
+            words += [w.strip() for w in line.split(",") if w.strip()]
+    for line in (DATA / "compounds-general.txt").read_text(encoding="utf-8").splitlines():
+        if line.strip() and line[0] != "#":
+            words.append(line.strip())
+    styled = []
+    for word in words:
+        lower = unicodedata.normalize("NFC", word).lower()
+        styled += sorted({" ".join(in_style(s, style) for s in lower.split()) for style in ("old", "new")})
+    return list(dict.fromkeys(styled))
+
+
+def free_words() -> list[str]:
+    """The frequent one-syllable words of free-words.txt, each once."""
+    text = (DATA / "free-words.txt").read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if line[:1] != "#"]
+    return list(dict.fromkeys(unicodedata.normalize("NFC", " ".join(lines)).lower().split()))
+
+
+def _count_list(words: list[str], pairs: Counter[tuple[str, str]], singles: Counter[str]) -> None:
+    """A word list says which pairs are words, not how often a syllable is used: each two-syllable word counts
+    LIST_WEIGHT times, each listed syllable LIST_WEIGHT times once, however many words it is part of. Counting it
+    once per word would make a syllable of many words (công, hợp, thể) look so frequent that its own listed words
+    (công tác, hợp pháp, có thể) would read as loose phrases to the rule's bond test."""
+    for syllable in dict.fromkeys(s for word in words for s in word.split()):
+        singles[syllable] += LIST_WEIGHT
+    for word in words:
+        syllables = word.split()
+        # a longer entry is a phrase of words ("ban đối ngoại", "thông tin và truyền thông"): its pairs are seen,
+        # but one may be a word boundary ("ban đối", "tin và"), so none of them counts as a word
+        weight = LIST_WEIGHT if len(syllables) == 2 else PHRASE_WEIGHT
+        for a, b in itertools.pairwise(syllables):
+            pairs[a, b] += weight
+
+
 def _count(text: str, pairs: Counter[tuple[str, str]], singles: Counter[str], weight: int = 1) -> None:
     for run in _RUN.findall(unicodedata.normalize("NFC", text)):
         words = run.lower().split()
@@ -77,9 +123,9 @@ def main() -> None:
     _count("\n".join(re.findall(r"text:\s*(.+)", slogans)), pairs, singles)
     _count("\n".join(constitution_lines(held_out=False)), pairs, singles)
     _count(legal_text(held_out_keys()), pairs, singles)
-    for line in (DATA / "compounds.txt").read_text(encoding="utf-8").splitlines():
-        if line and line[0] != "#":
-            _count(line.replace(",", "\n"), pairs, singles, COMPOUND_WEIGHT)
+    _count_list(listed_words(), pairs, singles)
+    for word in free_words():
+        singles[word] += FREE_WORD_WEIGHT
     OUT.parent.mkdir(parents=True, exist_ok=True)
     rows = [f"{w}\t{n}" for w, n in sorted(singles.items())] + [f"{a} {b}\t{n}" for (a, b), n in sorted(pairs.items())]
     # mtime=0: the same sources give the same bytes, so the table's sha256 (part of a card's identity) is stable

@@ -17,9 +17,16 @@ from scheduler.proofread.syllables import is_syllable, parse, restore_case
 
 MIN_PAIR = 3  # a candidate pair seen fewer times is no evidence
 MIN_BOND = 0.1  # ... nor one whose words often stand apart: the pair must be a word ("lãnh đạo"), not a phrase
-# The syllable written must not be much more frequent than the one it would be a slip for: "dồng" (never seen)
-# for "đồng", "trường" for "trưởng" (as frequent); not "của" (five times "quả") in "cam kết của".
+# Next to a free word (có, lại, cho), the syllable written must be at least this many times rarer than the one it
+# would be a slip for: "dồng" (never seen) for "đồng"; not "mua" for "qua" in "mua lại", nor "một" for "mặt" in "có
+# một". Many syllables are known only from the word lists, with the same count: that says they exist, not which is
+# the commoner, so the sources must show the intended syllable clearly commoner.
 RARITY = 2
+# Next to a bound syllable (one whose seen pairs on that side make up BOUND times its count or more: tổ, lãnh,
+# công), an unseen partner is itself unexpected, and the syllable written may even be the commoner, up to
+# BOUND_RARITY times: "Tổ trường" for "Tổ trưởng".
+BOUND = 2.0
+BOUND_RARITY = 10
 # A loose pair (a phrase such as "của chủ", not a compound) is evidence only against a syllable this many times
 # rarer than the one it would be a slip for: "cũa" for "của", not "về" for "và" (both common).
 LOOSE_RARITY = 50
@@ -92,7 +99,7 @@ def _distance_one(x: str, y: str) -> bool:
 
 def _best(t: Table, seen: str, kept: str, seen_first: bool) -> str | None:
     """The syllable making the most frequent telling pair with the kept word, if one is one edit from `seen`: a
-    tight pair (a word) when `seen` is not much more frequent than it, any frequent pair when `seen` is rare."""
+    tight pair (a word) when `seen` is rare enough beside it, any frequent pair when `seen` is very rare."""
     best, best_count = None, 0
     rarity = t.singles.get(seen, 0)
     for cand in t.before.get(kept, []) if seen_first else t.after.get(kept, []):
@@ -102,7 +109,7 @@ def _best(t: Table, seen: str, kept: str, seen_first: bool) -> str | None:
         if (
             count > best_count
             and (
-                (tight(t, *pair) and rarity < RARITY * common)
+                (tight(t, *pair) and _rare_enough(t, rarity, common, kept, seen_first))
                 or (count >= MIN_PAIR and LOOSE_RARITY * max(1, rarity) <= common)
             )
             and _one_edit(seen, cand)
@@ -123,16 +130,44 @@ def real_word_errors(text: str) -> list[Finding]:
         if (a, b) in t.pairs or not (is_syllable(a) and is_syllable(b)):
             continue
         left, right = neighbours(text, m.start(1), end2)
-        # a syllable that already makes a word with its other neighbour is not a typo, nor is its partner
-        fix2 = None if (b, right) in t.pairs or tight(t, left, a) else _best(t, b, a, seen_first=False)
+        # a syllable already seen with its other neighbour is not a typo
+        fix2 = None if (b, right) in t.pairs else _best(t, b, a, seen_first=False)
+        if fix2 is not None and _taken(t, (left, a), (a, fix2), b):
+            fix2 = None
         fix1 = None
-        if fix2 is None and (left, a) not in t.pairs and not tight(t, b, right):
+        if fix2 is None and (left, a) not in t.pairs:
             fix1 = _best(t, a, b, seen_first=True)
+            if fix1 is not None and _taken(t, (b, right), (fix1, b), a):
+                fix1 = None
         if fix2 is not None:
             found.append(_finding(m.start(2), w1, w2, w1, restore_case(w2, fix2)))
-        elif fix1 is not None:
+        elif fix1 is not None and not (found and found[-1].start == m.start(1)):
+            # one warning a word: "Hội dồng nhân" names "dồng" once, not again as the first of "dồng nhân"
             found.append(_finding(m.start(1), w1, w2, restore_case(w1, fix1), w2))
     return found
+
+
+def _rare_enough(t: Table, rarity: int, common: int, kept: str, seen_first: bool) -> bool:
+    """Whether a syllable seen `rarity` times may be a slip for one seen `common` times next to `kept`."""
+    return RARITY * rarity <= common or (rarity < BOUND_RARITY * common and _bound(t, kept, seen_first))
+
+
+def _bound(t: Table, kept: str, seen_first: bool) -> bool:
+    """Whether the kept syllable lives inside words on the suspect's side (tổ, lãnh, công): its seen pairs there
+    account for all its uses, so an unknown partner is unexpected. Next to a free word (có, lại, cho, người) an
+    unseen partner is just the start of another phrase, and only a clearly rarer syllable is taken for a slip."""
+    partners = t.before.get(kept, []) if seen_first else t.after.get(kept, [])
+    seen = sum(t.pairs[(p, kept) if seen_first else (kept, p)] for p in partners)
+    return seen >= BOUND * t.singles.get(kept, 0)
+
+
+def _taken(t: Table, other_tie: tuple[str, str], repaired: tuple[str, str], suspect: str) -> bool:
+    """Whether the partner of a suspect syllable belongs to its other neighbour ("hành vi | vi phạm"), so that the
+    unseen pair is only a word boundary: when that tie is a word at least as tight as the repaired pair would be.
+    A syllable no source has ever shown is suspect whatever its partner's other ties."""
+    if suspect not in t.singles:
+        return False
+    return tight(t, *other_tie) and _bond(t, *other_tie) >= _bond(t, *repaired)
 
 
 def _bond(t: Table, a: str, b: str) -> float:
