@@ -219,6 +219,13 @@ def test_failed_logins_are_limited_per_address(app: Any) -> None:
     assert login(client, "can-bo").status_code == 429
 
 
+def test_head_requests_on_the_login_page_are_not_sign_in_attempts(app: Any) -> None:
+    client = app.test_client()
+    for _ in range(30):  # a monitoring probe: must neither fail a sign-in nor use up the address's attempts
+        assert client.head("/login").status_code == 200
+    assert login(client, "can-bo").status_code == 303
+
+
 def test_a_changed_password_or_removed_account_ends_the_session(officer: Any, config_path: Path) -> None:
     assert officer.get("/").status_code == 200
     with Ledger.open(database_of(config_path)) as ledger:

@@ -85,7 +85,7 @@ def _check_csrf() -> None:
 
 
 def login() -> Any:
-    if request.method == "GET":
+    if request.method != "POST":  # GET, and HEAD (Flask answers it with the GET view): never a sign-in attempt
         return render_template("login.html", next=_safe_next(request.args.get("next")), error=None)
     name = request.form.get("username", "").strip()[:64]
     password = request.form.get("password", "")
