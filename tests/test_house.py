@@ -32,6 +32,7 @@ FLOORS = {
     "lock": 1,
     "textsafety": 1,
     "timefmt": 1,
+    "texttable": 1,
     "watch": 1,
     "memory": 1,
     "__init__": 1,
@@ -95,3 +96,12 @@ def test_a_channel_never_touches_the_posting_ledger() -> None:
 def test_no_module_is_over_400_lines() -> None:
     sizes = {module_name(p): len(p.read_text(encoding="utf-8").splitlines()) for p in modules()}
     assert {name: n for name, n in sizes.items() if n > MAX_LINES} == {}
+
+
+def test_rooms_on_one_floor_do_not_import_each_other_both_ways() -> None:
+    """Dependencies point one way: two rooms of a floor may not lean on each other (a cycle)."""
+    edges: set[tuple[str, str]] = set()
+    for path in modules():
+        here = room_of(module_name(path))
+        edges.update((here, room_of(target)) for target in imported_modules(path) if room_of(target) != here)
+    assert sorted((a, b) for a, b in edges if (b, a) in edges) == []

@@ -22,7 +22,7 @@ from scheduler.posting.pauses import pause_reason
 from scheduler.posting.publisher import system_clock
 from scheduler.project import Project
 from scheduler.project.models import ReachPolicy
-from scheduler.reports.text import count_text, format_table
+from scheduler.texttable import count_text, format_table
 from scheduler.timefmt import moment_text
 
 log = logging.getLogger("danvan.reach")

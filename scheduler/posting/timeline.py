@@ -18,7 +18,7 @@ from scheduler.posting.planner import Slot, plan
 from scheduler.posting.publisher import Publisher
 from scheduler.project import Project
 from scheduler.project.models import Config, Schedule
-from scheduler.reports.text import format_table
+from scheduler.texttable import format_table
 from scheduler.timefmt import day_text, moment_text
 
 log = logging.getLogger("danvan.timeline")

@@ -12,7 +12,8 @@ import io
 from collections.abc import Callable, Sequence
 
 from scheduler.posting.approvals import ApprovalState
-from scheduler.reports.text import STATUS_LABELS, CampaignReport, PostLine, Totals, count_text
+from scheduler.reports.text import STATUS_LABELS, CampaignReport, PostLine, Totals
+from scheduler.texttable import count_text
 from scheduler.timefmt import day_text, moment_text
 
 Thumbnail = Callable[[PostLine], bytes | None]

@@ -15,8 +15,9 @@ from zoneinfo import ZoneInfo
 
 from scheduler.ledger.queries import LogLine
 from scheduler.reports.csvfile import csv_text
-from scheduler.reports.text import STATUS_LABELS, count_text, format_table
+from scheduler.reports.text import STATUS_LABELS
 from scheduler.textsafety import escape_controls
+from scheduler.texttable import count_text, format_table
 from scheduler.timefmt import moment_with_offset
 
 LOG_FIELDS = LogLine._fields  # the documented `danvan log --json` keys, in order

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from scheduler.ledger import LatestReading, Post, Status
 from scheduler.reports.csvfile import csv_text
-from scheduler.textsafety import escape_controls
+from scheduler.texttable import count_text, format_table
 from scheduler.timefmt import day_text, moment_text
 
 STATUS_LABELS = {
@@ -26,32 +24,12 @@ STATUS_LABELS = {
 FAILURE_STATUSES: tuple[Status, ...] = ("failed", "unknown", "missed")  # listed by the report
 
 
-def format_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """Left-aligned columns; the last column is free text and is not padded."""
-    rows = [[escape_controls(cell) for cell in row] for row in rows]  # cells are data: never terminal controls
-    widths = [max(_width(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
-    lines = []
-    for row in [header, *rows]:
-        cells = [cell + " " * (widths[i] - _width(cell)) for i, cell in enumerate(row[:-1])]
-        lines.append("  ".join([*cells, row[-1]]).rstrip())
-    return "\n".join(lines)
-
-
-def _width(text: str) -> int:
-    # Combining marks take no column; our texts are NFC, but be safe with anything pasted in.
-    return sum(0 if unicodedata.combining(ch) else 1 for ch in text)
-
-
 def parse_day(text: str, tz: ZoneInfo) -> dt.datetime:
     """'2021-10-15' (local midnight) or a full ISO timestamp; raises ValueError."""
     if len(text) == 10:
         return dt.datetime.combine(dt.date.fromisoformat(text), dt.time(), tz)
     moment = dt.datetime.fromisoformat(text)
     return moment if moment.tzinfo else moment.replace(tzinfo=tz)
-
-
-def count_text(value: int | None) -> str:
-    return "" if value is None else f"{value:,}".replace(",", ".")
 
 
 # --- the campaign report --------------------------------------------------------------------------

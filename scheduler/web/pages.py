@@ -13,7 +13,8 @@ from scheduler.ledger import STATUSES
 from scheduler.ledger.queries import LogLine
 from scheduler.posting.held_back import held_back_text
 from scheduler.posting.timeline import upcoming_slots
-from scheduler.reports.text import STATUS_LABELS, count_text
+from scheduler.reports.text import STATUS_LABELS
+from scheduler.texttable import count_text
 from scheduler.timefmt import day_text, moment_text
 from scheduler.web import source
 from scheduler.web.app import report_csp
