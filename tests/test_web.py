@@ -92,7 +92,13 @@ def test_a_wrong_password_is_refused_and_the_user_stays_signed_out(app: Any) -> 
 def test_login_never_redirects_to_another_site(app: Any) -> None:
     client = app.test_client()
     token = csrf_of(client.get("/login").get_data(as_text=True))
-    for target in ("//evil.example/", "https://evil.example/", "/\\evil.example"):
+    for target in (
+        "//evil.example/",
+        "https://evil.example/",
+        "/\\evil.example",
+        "/\t/evil.example/",
+        "/\n/evil.example",
+    ):
         form = {"username": "can-bo", "password": PASSWORD, "csrf": token, "next": target}
         response = client.post("/login", data=form)
         assert response.headers["Location"] == "/", target

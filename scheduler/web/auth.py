@@ -119,6 +119,9 @@ def _safe_next(target: str | None) -> str | None:
     """Only a path on this site: never another host (`//evil`, `/\\evil`, `https://...`)."""
     if not target or not target.startswith("/") or target.startswith(("//", "/\\")) or "\\" in target:
         return None
+    # Browsers drop tabs and newlines inside a URL, so "/\t/evil" would become "//evil": no such characters.
+    if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):
+        return None
     return target
 
 
