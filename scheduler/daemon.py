@@ -29,7 +29,7 @@ from scheduler.holdback import load_checked_project
 from scheduler.ledger import Ledger, ZaloLedgerStore
 from scheduler.ledger.identity import DatabaseGoneError, DatabaseGuard
 from scheduler.lock import acquire_daemon_lock
-from scheduler.logsetup import redact_secrets
+from scheduler.logsetup import log_in_timezone, redact_secrets
 from scheduler.memory import limit_malloc_arenas
 from scheduler.posting.alerts import Alerter
 from scheduler.posting.approvals import choose_slot, report_awaiting
@@ -162,6 +162,7 @@ class Daemon:
             project.config.enabled_channels, ZaloLedgerStore(project.config.database), self.now
         )
         redact_secrets(project.config.secrets())
+        log_in_timezone(project.config.timezone)
         self._alerter = Alerter(project.config.email, project.config.secrets())
         self._watched = signatures((self.config_path, project.config.slogans_path))
         with self._ledger() as ledger:

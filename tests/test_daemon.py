@@ -6,6 +6,7 @@ import email.policy
 import json
 import os
 import queue
+import re
 import signal
 import subprocess
 import sys
@@ -195,6 +196,13 @@ def test_a_second_daemon_on_the_same_database_refuses_to_start(service: Service,
     )
     assert second.returncode == 1, second.stderr
     assert f"PID {service.process.pid}" in second.stderr
+    assert service.stop() == 0
+
+
+def test_the_daemons_log_lines_are_in_the_config_zone_with_the_offset(service: Service) -> None:
+    service.wait_for("danvan bắt đầu")
+    (started,) = [line for line in service.seen if "danvan bắt đầu" in line]
+    assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\+0700 INFO ", started), started
     assert service.stop() == 0
 
 
