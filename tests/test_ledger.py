@@ -71,6 +71,7 @@ EXPECTED_COLUMNS = {
         "claimed_at",
         "posted_at",
         "updated_at",
+        "latest_reach",
     ],
     "readings": ["id", "post_id", "taken_at", "reach", "views", "reactions", "clicks", "shares", "raw"],
     "channel_state": ["channel", "state", "reason", "updated_at", "paused_until"],
@@ -90,6 +91,7 @@ def test_open_creates_parent_folders_and_migrates_a_blank_database(ledger: Ledge
         "m004_incidents",
         "m005_approvals",
         "m006_web_console",
+        "m007_latest_reach",
     ]
     assert set(EXPECTED_COLUMNS) | {"approvals"} <= tables
 
@@ -287,7 +289,7 @@ def test_racing_first_opens_of_a_blank_database_all_succeed(db_path: Path) -> No
         thread.join(timeout=30)
     assert errors == []
     with raw_db(db_path) as conn:
-        assert conn.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0] == 6  # each applied once
+        assert conn.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0] == 7  # each applied once
 
 
 CLAIM_THEN_WAIT = """
@@ -535,6 +537,11 @@ def test_list_posts_joins_the_latest_reach(ledger: Ledger) -> None:
     ledger.add_reading(read.id, at(17), {"reach": None, "views": 50})  # a reading without reach
     reaches = {p.id: p.reach for p in ledger.list_posts()}
     assert reaches == {read.id: 300, unread.id: None}
+    # the log reads the same answer from the column the readings trigger keeps
+    assert {line.slot: line.reach for line in ledger.log_lines()} == {
+        at(14).isoformat(): 300,
+        at(15).isoformat(): None,
+    }
 
 
 def test_latest_reading_compares_instants_not_text(ledger: Ledger) -> None:

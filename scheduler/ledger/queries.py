@@ -33,12 +33,7 @@ _GROUPS: Final = """
 
 
 # The log's columns only (a post's caption and card hash are not printed), newest slot first.
-_LATEST_REACH: Final = """(
-        SELECT readings.reach FROM readings
-        WHERE readings.post_id = posts.id AND readings.reach IS NOT NULL
-        ORDER BY readings.taken_at DESC, readings.id DESC
-        LIMIT 1
-    )"""
+_LATEST_REACH: Final = "posts.latest_reach"  # kept by a trigger on readings (schema.m007_latest_reach)
 _LOG: Final = f"""
     SELECT channel, slogan_id, slot, status, remote_id, posted_at, {_LATEST_REACH} AS reach, error
     FROM posts

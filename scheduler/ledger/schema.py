@@ -209,3 +209,28 @@ def m006_web_console(db: Database) -> None:
         )
         """
     )
+
+
+@migrations()
+def m007_latest_reach(db: Database) -> None:
+    # `danvan log` shows each post's latest reach; finding it per post with a sub-query took half the time of
+    # `log --json` on 100,000 posts. A trigger keeps it in the post's row, whoever writes the reading.
+    db.execute("ALTER TABLE posts ADD COLUMN latest_reach INTEGER")
+    db.execute(f"UPDATE posts SET latest_reach = {_NEWEST_REACH.format(post='posts.id')}")
+    db.execute(
+        f"""
+        CREATE TRIGGER readings_keep_latest_reach AFTER INSERT ON readings WHEN NEW.reach IS NOT NULL
+        BEGIN
+            UPDATE posts SET latest_reach = {_NEWEST_REACH.format(post="NEW.post_id")} WHERE id = NEW.post_id;
+        END
+        """
+    )
+
+
+# The reach of a post's newest reading that has one (ties broken by the later row).
+_NEWEST_REACH = """(
+    SELECT readings.reach FROM readings
+    WHERE readings.post_id = {post} AND readings.reach IS NOT NULL
+    ORDER BY readings.taken_at DESC, readings.id DESC
+    LIMIT 1
+)"""
