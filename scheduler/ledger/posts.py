@@ -63,15 +63,9 @@ _TRANSITIONS: Final[Mapping[Status, frozenset[Status]]] = {
 _USED_STATUSES: Final[tuple[Status, ...]] = ("sending", "posted", "unknown", "failed")
 
 
-# The latest reading that carries a reach value, picked by one correlated lookup per row on the
-# (post_id, taken_at) index: one query for a whole log, never one query per post.
+# A post's reach is the latest reading that carries one, kept in the row by a trigger (schema.m007_latest_reach).
 _SELECT_POSTS: Final = """
-    SELECT posts.*, (
-        SELECT readings.reach FROM readings
-        WHERE readings.post_id = posts.id AND readings.reach IS NOT NULL
-        ORDER BY readings.taken_at DESC, readings.id DESC
-        LIMIT 1
-    ) AS reach
+    SELECT posts.*, posts.latest_reach AS reach
     FROM posts
 """
 

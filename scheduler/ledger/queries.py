@@ -16,16 +16,13 @@ from scheduler.ledger.timestamps import iso_utc
 # (what PostLine.reach does with a post and its latest reading); its views are the newest reading's views.
 _GROUPS: Final = """
     WITH chosen AS (
-        SELECT id, channel, slogan_id, status, slot_utc, (
+        SELECT id, channel, slogan_id, status, slot_utc, latest_reach, (
             SELECT r.id FROM readings AS r WHERE r.post_id = posts.id ORDER BY r.taken_at DESC, r.id DESC LIMIT 1
         ) AS reading_id
         FROM posts WHERE slot_utc >= ? AND slot_utc < ?
     )
     SELECT chosen.channel, chosen.slogan_id, chosen.status, count(*) AS posts, MIN(chosen.slot_utc) AS first_slot,
-        SUM(COALESCE(latest.reach, (
-            SELECT r.reach FROM readings AS r WHERE r.post_id = chosen.id AND r.reach IS NOT NULL
-            ORDER BY r.taken_at DESC, r.id DESC LIMIT 1
-        ), 0)) AS reach,
+        SUM(COALESCE(latest.reach, chosen.latest_reach, 0)) AS reach,
         SUM(COALESCE(latest.views, 0)) AS views
     FROM chosen LEFT JOIN readings AS latest ON latest.id = chosen.reading_id
     GROUP BY chosen.channel, chosen.slogan_id, chosen.status
