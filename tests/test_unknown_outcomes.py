@@ -154,14 +154,8 @@ def test_facebook_created_then_500_with_a_failing_look_is_unknown_and_never_post
 
     # The daemon starts while the look still fails: the row stays unknown and nothing is posted.
     graph.fail_next(graph_error(2, http_status=503), path=r"/posts$", method="GET")
-    clock.advance(600)
-    daemon = Daemon(project.config.path, clock=clock)
-    daemon.prepare()
-    assert row_of(project, "fanpage").status == "unknown"
     # A later tick: the look answers and finds the post; it is credited, never posted again.
-    clock.advance(600)
-    daemon.recheck_unknown()
-    resolved = row_of(project, "fanpage")
+    resolved = restart_then_recheck(project, "fanpage", clock)
     assert (resolved.status, resolved.remote_id) == ("posted", graph.posts[0].post_id)
     assert len(graph.posts) == 1
     assert len(graph.requests_to(r"/photos$", method="POST")) == 1
@@ -196,6 +190,17 @@ def test_a_look_that_answers_and_finds_nothing_leaves_the_row_to_the_officer(
     assert len(graph.requests_to(r"/photos$", method="POST")) == 1  # never posted again
 
 
+def restart_then_recheck(project: Project, channel: str, clock: FakeClock) -> Post:
+    """The daemon starts while the look still fails (the row stays unknown), then a later tick looks again."""
+    clock.advance(600)
+    daemon = Daemon(project.config.path, clock=clock)
+    daemon.prepare()
+    assert row_of(project, channel).status == "unknown"
+    clock.advance(600)
+    daemon.recheck_unknown()
+    return row_of(project, channel)
+
+
 # --- Zalo --------------------------------------------------------------------------------------
 
 
@@ -224,13 +229,7 @@ def test_zalo_lost_create_answer_with_a_failing_getslice_is_unknown_and_never_cr
 
     # The daemon starts while getslice still fails (the tokens are in the ledger): still unknown.
     zalo.fail_next(Fault.error(-201), path="/v2.0/article/getslice")
-    clock.advance(600)
-    daemon = Daemon(project.config.path, clock=clock)
-    daemon.prepare()
-    assert row_of(project, "zalo-oa").status == "unknown"
-    clock.advance(600)
-    daemon.recheck_unknown()
-    resolved = row_of(project, "zalo-oa")
+    resolved = restart_then_recheck(project, "zalo-oa", clock)
     assert (resolved.status, resolved.remote_id) == ("posted", zalo.articles[0].id)
     assert len(zalo.articles) == 1
     assert len(zalo.requests_to("/v2.0/article/create")) == 1
