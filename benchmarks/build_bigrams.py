@@ -23,6 +23,7 @@ from collections import Counter
 from pathlib import Path
 
 from scheduler.proofread.syllables import in_style
+from scheduler.proofread.word_runs import NUMBER, number_pairs
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "benchmarks" / "data"
@@ -106,12 +107,37 @@ def _count_list(words: list[str], pairs: Counter[tuple[str, str]], singles: Coun
 
 
 def _count(text: str, pairs: Counter[tuple[str, str]], singles: Counter[str], weight: int = 1) -> None:
-    for run in _RUN.findall(unicodedata.normalize("NFC", text)):
+    """Every word and every pair of neighbouring words; a number counts as the one syllable NUMBER, so the words
+    numbers take are known ("9 tháng", "quý III")."""
+    text = unicodedata.normalize("NFC", text)
+    for run in _RUN.findall(text):
         words = run.lower().split()
         for w in words:
             singles[w] += weight
         for a, b in itertools.pairwise(words):
             pairs[a, b] += weight
+    for line in text.splitlines():
+        for pair in number_pairs(line):
+            pairs[pair] += weight
+        singles[NUMBER] += weight * len(re.findall(r"\d+", line))
+
+
+def number_words() -> list[tuple[str, str]]:
+    """The pairs of number-words.txt: each listed phrase's word next to N, with N as the table's number syllable."""
+    found = []
+    for line in (DATA / "number-words.txt").read_text(encoding="utf-8").splitlines():
+        if line[:1] == "#":
+            continue
+        for phrase in line.split(","):
+            words = unicodedata.normalize("NFC", phrase).split()
+            if "N" not in words:
+                continue
+            at = words.index("N")
+            if at > 0:
+                found.append((words[at - 1].lower(), NUMBER))
+            if at + 1 < len(words):
+                found.append((NUMBER, words[at + 1].lower()))
+    return list(dict.fromkeys(found))
 
 
 def main() -> None:
@@ -124,6 +150,8 @@ def main() -> None:
     _count("\n".join(constitution_lines(held_out=False)), pairs, singles)
     _count(legal_text(held_out_keys()), pairs, singles)
     _count_list(listed_words(), pairs, singles)
+    for pair in number_words():
+        pairs[pair] += LIST_WEIGHT
     for word in free_words():
         singles[word] += FREE_WORD_WEIGHT
     OUT.parent.mkdir(parents=True, exist_ok=True)

@@ -7,6 +7,7 @@ import pytest
 
 from benchmarks.build_bigrams import constitution_lines
 from scheduler.proofread import lint_text
+from scheduler.proofread.word_runs import NUMBER, number_pairs, word_runs
 
 
 @pytest.mark.parametrize(
@@ -32,3 +33,50 @@ def test_held_out_text_has_at_most_one_warning_per_1000_syllables() -> None:
     assert syllables > 1000
     assert not [f for f in findings if f.severity == "error"]
     assert len(findings) * 1000 / syllables <= 1.0, findings
+
+
+@pytest.mark.parametrize(
+    ("text", "quoted", "likely"),
+    [
+        ("Trong 3 thán đầu năm, toàn tỉnh đã tổ chức nhiều hoạt động.", "3 thán", "3 tháng"),
+        ("Cả 63 tĩnh, thành phố đều hưởng ứng.", "63 tĩnh", "63 tỉnh"),
+        ("Kết quả quỷ IV năm 2021 rất khả quan.", "quỷ IV", "quý IV"),
+        ("Tạo điều kiện đề người dân tham gia.", "kiện đề", "kiện để"),
+    ],
+)
+def test_a_slip_beside_a_number_or_between_two_telling_neighbours_is_named(text: str, quoted: str, likely: str) -> None:
+    [f] = lint_text(text)
+    assert (f.rule, f.severity) == ("real-word", "warning")
+    assert f"'{quoted}' có thể là lỗi chính tả của '{likely}'" in f.message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Năm 2012 toàn Đảng, toàn dân thi đua lập thành tích.",
+        "Hội nghị thượng đỉnh lần thứ 3 giữa hai nước.",
+        "Theo quy định tại điểm a khoản 1 Điều 5 của Luật.",
+        "Mức tăng thấp nhất của quý III các năm trước.",
+        "Có 3 tầng hầm và 2 lối ra.",
+        "Đạt 95% kế hoạch năm 2021 và tăng 5% so với cùng kỳ.",
+        "Trong 5 năm qua, 12 xã đã về đích nông thôn mới.",
+    ],
+)
+def test_numbers_and_common_words_beside_them_raise_nothing(text: str) -> None:
+    assert lint_text(text) == []
+
+
+def test_word_runs_read_numbers_as_one_syllable_and_stop_at_punctuation() -> None:
+    runs = word_runs("GDP (quý III/2020) tăng 2,62%, cao hơn 4 tỉnh: Hà Nội")
+    assert [[w for _, _, w in run] for run in runs] == [
+        ["quý", NUMBER],
+        ["tăng", NUMBER],
+        ["cao", "hơn", NUMBER, "tỉnh"],
+        ["hà", "nội"],
+    ]
+    assert number_pairs("ngày 19/8/1945 và 2 tháng") == [
+        ("ngày", NUMBER),
+        (NUMBER, "và"),
+        ("và", NUMBER),
+        (NUMBER, "tháng"),
+    ]

@@ -12,7 +12,7 @@ from scheduler.proofread.encoding import encoding, without_homoglyphs
 from scheduler.proofread.finding import Finding
 from scheduler.proofread.names import Name, capitalisation, names
 from scheduler.proofread.punctuation import punctuation
-from scheduler.proofread.realword import real_word_errors
+from scheduler.proofread.realword_runs import real_word_slips
 from scheduler.proofread.repetition import doubled_words
 from scheduler.proofread.slogan_texts import SloganText, slogan_texts
 from scheduler.proofread.spelling import StyledWord, mixed_tone_styles, spelling
@@ -43,7 +43,7 @@ def _check(raw: str, nfc: str, ctx: _Context) -> tuple[list[Finding], list[Style
     found += dates(text)
     found += capitalisation(text, ctx.names)
     found += doubled_words(text, ctx.allow.phrases)
-    found += real_word_errors(text)
+    found += real_word_slips(text)
     return found, styles
 
 

@@ -14,6 +14,7 @@ from importlib import resources
 
 from scheduler.proofread.finding import Finding
 from scheduler.proofread.syllables import is_syllable, parse, restore_case
+from scheduler.proofread.word_runs import NUMBER, is_numeral
 
 MIN_PAIR = 3  # a candidate pair seen fewer times is no evidence
 MIN_BOND = 0.1  # ... nor one whose words often stand apart: the pair must be a word ("lãnh đạo"), not a phrase
@@ -79,6 +80,11 @@ def _one_edit(seen: str, other: str) -> bool:
     return _distance_one(base_a, base_b)
 
 
+def is_slip_for(seen: str, other: str) -> bool:
+    """Whether a syllable written may be a slip for another: one edit away, and not merely its i/y spelling."""
+    return _one_edit(seen, other) and not _i_or_y(seen, other)
+
+
 def _i_or_y(x: str, y: str) -> bool:
     """sĩ/sỹ, lí/lý: both spellings are right."""
     a, b = parse(x), parse(y)
@@ -103,6 +109,8 @@ def _best(t: Table, seen: str, kept: str, seen_first: bool) -> str | None:
     best, best_count = None, 0
     rarity = t.singles.get(seen, 0)
     for cand in t.before.get(kept, []) if seen_first else t.after.get(kept, []):
+        if cand == NUMBER:
+            continue  # "điểm a" is not a slip for "điểm 5"
         pair = (cand, kept) if seen_first else (kept, cand)
         count = t.pairs.get(pair, 0)
         common = t.singles.get(cand, 0)
@@ -112,8 +120,7 @@ def _best(t: Table, seen: str, kept: str, seen_first: bool) -> str | None:
                 (tight(t, *pair) and _rare_enough(t, rarity, common, kept, seen_first))
                 or (count >= MIN_PAIR and LOOSE_RARITY * max(1, rarity) <= common)
             )
-            and _one_edit(seen, cand)
-            and not _i_or_y(seen, cand)
+            and is_slip_for(seen, cand)
         ):
             best, best_count = cand, count
     return best
@@ -127,7 +134,7 @@ def real_word_errors(text: str) -> list[Finding]:
         w1, w2 = m.group(1), m.group(2)
         end2 = m.end() + len(w2)
         a, b = w1.lower(), w2.lower()
-        if (a, b) in t.pairs or not (is_syllable(a) and is_syllable(b)):
+        if (a, b) in t.pairs or not (is_syllable(a) and is_syllable(b)) or is_numeral(w1) or is_numeral(w2):
             continue
         left, right = neighbours(text, m.start(1), end2)
         # a syllable already seen with its other neighbour is not a typo
@@ -140,10 +147,10 @@ def real_word_errors(text: str) -> list[Finding]:
             if fix1 is not None and _taken(t, (b, right), (fix1, b), a):
                 fix1 = None
         if fix2 is not None:
-            found.append(_finding(m.start(2), w1, w2, w1, restore_case(w2, fix2)))
+            found.append(finding(m.start(2), w1, w2, w1, restore_case(w2, fix2)))
         elif fix1 is not None and not (found and found[-1].start == m.start(1)):
             # one warning a word: "Hội dồng nhân" names "dồng" once, not again as the first of "dồng nhân"
-            found.append(_finding(m.start(1), w1, w2, restore_case(w1, fix1), w2))
+            found.append(finding(m.start(1), w1, w2, restore_case(w1, fix1), w2))
     return found
 
 
@@ -186,6 +193,7 @@ def neighbours(text: str, start: int, end: int) -> tuple[str, str]:
     return (before.group(1).lower() if before else ""), (after.group(1).lower() if after else "")
 
 
-def _finding(at: int, w1: str, w2: str, r1: str, r2: str) -> Finding:
-    message = f"'{w1} {w2}' có thể là lỗi chính tả của '{r1} {r2}'; hãy kiểm tra lại (nếu đúng thì bỏ qua cảnh báo này)"
+def finding(at: int, w1: str, w2: str, r1: str, r2: str) -> Finding:
+    written, likely = f"{w1} {w2}".strip(), f"{r1} {r2}".strip()
+    message = f"'{written}' có thể là lỗi chính tả của '{likely}'; hãy kiểm tra lại (nếu đúng thì bỏ qua cảnh báo này)"
     return Finding(at, "warning", "real-word", message)
