@@ -534,3 +534,20 @@ def test_fix_replaces_a_cyrillic_lookalike_and_no_normalisation_warning_comes_wi
     fixed, fixes = fix_slogan_file(text, POLICY)
     assert yaml.safe_load(fixed)["slogans"][0]["text"] == right
     assert fixes and not problems(fixed)
+
+
+def test_highland_names_inside_a_name_are_not_spelling_problems() -> None:
+    # Place and person names of Tây Nguyên, written in Vietnamese letters with onsets and finals Vietnamese lacks
+    text = (
+        "Đồng bào huyện Krông Pắc, Chư Păh, Kông Chro, Ia Grai, Đắk Glei, Kon Plông, Mường Nhé và Pác Bó, "
+        "làng Stơr và ông Y Ngông Niê Kđăm đều tham gia."
+    )
+    assert lint_text(text) == []
+
+
+@pytest.mark.parametrize("text", ["Thủ tướng Phạm Minh Chíh phát biểu.", "Đồng chí Nguyễn Văn Lịh."])
+def test_a_vietnamese_name_that_lost_a_letter_is_still_reported(text: str) -> None:
+    # "Chíh" for "Chính": a toned syllable ending in h is a slip, not a highland name; a toned word before a full
+    # stop is a word, not an abbreviation like "tr." or "Ph."
+    [f] = lint_text(text)
+    assert (f.rule, f.severity) == ("spelling", "warning")

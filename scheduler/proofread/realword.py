@@ -15,6 +15,7 @@ from importlib import resources
 from scheduler.proofread.finding import Finding
 from scheduler.proofread.syllables import is_syllable, parse, restore_case
 from scheduler.proofread.word_runs import NUMBER, is_numeral
+from scheduler.proofread.word_shapes import in_capitalised_run, sentence_start
 
 MIN_PAIR = 3  # a candidate pair seen fewer times is no evidence
 MIN_BOND = 0.1  # ... nor one whose words often stand apart: the pair must be a word ("lãnh đạo"), not a phrase
@@ -103,9 +104,10 @@ def _distance_one(x: str, y: str) -> bool:
     return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
-def _best(t: Table, seen: str, kept: str, seen_first: bool) -> str | None:
+def _best(t: Table, seen: str, kept: str, seen_first: bool, in_name: bool = False) -> str | None:
     """The syllable making the most frequent telling pair with the kept word, if one is one edit from `seen`: a
-    tight pair (a word) when `seen` is rare enough beside it, any frequent pair when `seen` is very rare."""
+    tight pair (a word) when `seen` is rare enough beside it, any frequent pair when `seen` is very rare. A word of
+    a name ("và Pác Bó") is only taken for a slip inside a word ("Hồ Chí Mình"), never of a phrase ("và các")."""
     best, best_count = None, 0
     rarity = t.singles.get(seen, 0)
     for cand in t.before.get(kept, []) if seen_first else t.after.get(kept, []):
@@ -118,7 +120,7 @@ def _best(t: Table, seen: str, kept: str, seen_first: bool) -> str | None:
             count > best_count
             and (
                 (tight(t, *pair) and _rare_enough(t, rarity, common, kept, seen_first))
-                or (count >= MIN_PAIR and LOOSE_RARITY * max(1, rarity) <= common)
+                or (not in_name and count >= MIN_PAIR and LOOSE_RARITY * max(1, rarity) <= common)
             )
             and is_slip_for(seen, cand)
         ):
@@ -138,12 +140,12 @@ def real_word_errors(text: str) -> list[Finding]:
             continue
         left, right = neighbours(text, m.start(1), end2)
         # a syllable already seen with its other neighbour is not a typo
-        fix2 = None if (b, right) in t.pairs else _best(t, b, a, seen_first=False)
+        fix2 = None if (b, right) in t.pairs else _best(t, b, a, False, name_word(text, m.start(2), w2))
         if fix2 is not None and _taken(t, (left, a), (a, fix2), b):
             fix2 = None
         fix1 = None
         if fix2 is None and (left, a) not in t.pairs:
-            fix1 = _best(t, a, b, seen_first=True)
+            fix1 = _best(t, a, b, True, name_word(text, m.start(1), w1))
             if fix1 is not None and _taken(t, (b, right), (fix1, b), a):
                 fix1 = None
         if fix2 is not None:
@@ -152,6 +154,11 @@ def real_word_errors(text: str) -> list[Finding]:
             # one warning a word: "Hội dồng nhân" names "dồng" once, not again as the first of "dồng nhân"
             found.append(finding(m.start(1), w1, w2, restore_case(w1, fix1), w2))
     return found
+
+
+def name_word(text: str, start: int, word: str) -> bool:
+    """Whether a word is part of a name: capitalised inside a sentence, next to another capitalised word."""
+    return word[:1].isupper() and not sentence_start(text, start) and in_capitalised_run(text, start, len(word))
 
 
 def _rare_enough(t: Table, rarity: int, common: int, kept: str, seen_first: bool) -> bool:

@@ -12,6 +12,7 @@ from scheduler.proofread.realword import (
     Table,
     finding,
     is_slip_for,
+    name_word,
     real_word_errors,
     table,
 )
@@ -34,7 +35,9 @@ def real_word_slips(text: str) -> list[Finding]:
             if start in named or word == NUMBER or not is_syllable(word):
                 continue
             left, right = (before[2] if before else ""), (after[2] if after else "")
-            slip = _beside_number(t, left, word, right) or _between(t, left, word, right)
+            slip = _beside_number(t, left, word, right)
+            if slip is None and not name_word(text, start, text[start:end]):
+                slip = _between(t, left, word, right)
             if slip is not None:
                 named.add(start)
                 quoted = after if right == NUMBER else before  # the number, when it is the evidence: "quỷ IV"

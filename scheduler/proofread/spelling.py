@@ -9,7 +9,13 @@ from typing import TypeVar
 from scheduler.proofread.finding import Finding
 from scheduler.proofread.syllables import ToneStyle, has_tone_or_letter_mark, in_style, parse, restore_case
 from scheduler.proofread.tokens import Allow, words
-from scheduler.proofread.word_shapes import in_capitalised_run, latin_only, sentence_start, vietnamese_shaped
+from scheduler.proofread.word_shapes import (
+    highland_shaped,
+    in_capitalised_run,
+    latin_only,
+    sentence_start,
+    vietnamese_shaped,
+)
 
 _TONE_STYLE_NAMES: dict[ToneStyle, str] = {"old": "kiểu cũ (hòa, thủy, khỏe)", "new": "kiểu mới (hoà, thuỷ, khoẻ)"}
 
@@ -59,6 +65,8 @@ def _unknown_word(text: str, start: int, token: str, reason: str, no_vowel: bool
         return None if len(token) == 1 else Finding(start, "error", "spelling", message)
     in_name = token[:1].isupper() and (in_capitalised_run(text, start, len(token)) or not sentence_start(text, start))
     if not latin_only(token):
+        if in_name and highland_shaped(token):
+            return None  # "Chư Păh", "Kông Chro": a highland name written in Vietnamese letters
         return Finding(start, "warning" if in_name else "error", "spelling", message)
     if in_name or not vietnamese_shaped(token):
         return None  # a name or a word of another language (Washington, email, Mozambique)

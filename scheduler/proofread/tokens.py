@@ -90,6 +90,11 @@ def words(text: str, allow: Allow) -> Iterator[tuple[int, str]]:
         for tok in _TOKEN.finditer(text, a, b):
             if allow.token(tok.group()) or LIST_MARK.match(text, tok.start()) or _unit(text, tok.start(), tok.group()):
                 continue
-            if text.startswith(".", tok.end()) and not any(ch in VOWELS for ch in tok.group().lower()):
+            if text.startswith(".", tok.end()) and not _has_vowel(tok.group()):
                 continue  # abbreviation: t.6, tr.232, Ph.Ăngghen
             yield tok.start(), tok.group()
+
+
+def _has_vowel(token: str) -> bool:
+    """Whether a token has a vowel, toned ones included ("Lịh" has: it is a word, not an abbreviation)."""
+    return any(ch in VOWELS for ch in unicodedata.normalize("NFD", token.lower()))

@@ -4,6 +4,7 @@ Vietnamese syllable typed wrong or like a word of another language, part of a na
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 from scheduler.proofread.syllables import ONSETS, QU_RHYMES, RHYMES
@@ -28,6 +29,26 @@ def vietnamese_shaped(token: str) -> bool:
     "cem", "Vietj" no): such a word is a Vietnamese word typed wrong or without its marks, not a foreign one."""
     word = token.lower()
     return any(word.startswith(onset) and word[len(onset) :] in _PLAIN_RHYMES for onset in (*_PLAIN_ONSETS, ""))
+
+
+# Words of the highland languages (Ê Đê, Ba Na, Gia Rai, M'nông, Xơ Đăng...) in names of people and places are
+# written in Vietnamese letters with onsets and finals Vietnamese never has: "k" before a/o/u ("Kông Chro"), onset
+# clusters ("Krông", "Kđăm", "Stơr", "Hlang"), a final k, h, r, l or s ("Đắk Lắk", "Chư Păh", "Pơl").
+_HIGHLAND_ONSET = re.compile(r"k[aou]|[bdgkp][rl]|kd|k[nm]|h[lmnrdbwj]|s[rt]|tl|ml|mn|dl|dr")
+_HIGHLAND_FINAL = re.compile(r".*[aeiouy][khrls]")
+_TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"
+
+
+def highland_shaped(token: str) -> bool:
+    """Whether a marked word that is no Vietnamese syllable has a highland-language onset or final; inside a name
+    it is a name of Tây Nguyên or the northern mountains ("Kông Chro", "Chư Păh"), not a slip."""
+    marked = unicodedata.normalize("NFD", token.lower().replace("đ", "d"))
+    plain = "".join(c for c in marked if not unicodedata.combining(c))
+    if _HIGHLAND_ONSET.match(plain):
+        return True
+    final = _HIGHLAND_FINAL.fullmatch(plain)
+    # a final h after a tone mark is a Vietnamese word that lost a letter ("Chíh" for "Chính"), not "Păh"
+    return final is not None and not (plain.endswith("h") and any(c in _TONE_MARKS for c in marked))
 
 
 def in_capitalised_run(text: str, start: int, length: int) -> bool:
