@@ -28,6 +28,7 @@ from scheduler.proofread.word_runs import NUMBER, number_pairs
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "benchmarks" / "data"
 OUT = ROOT / "scheduler" / "proofread" / "data" / "bigrams.tsv.gz"
+NAMES = ROOT / "scheduler" / "proofread" / "data" / "names.txt"  # also read by names.py: a slip in a known name
 _RUN = re.compile(r"(?:[^\W\d_]|[\u0300-\u036f])+(?: (?:[^\W\d_]|[\u0300-\u036f])+)*")
 LIST_WEIGHT = 10  # a listed word counts as if seen this many times (both lists: a word is a word)
 FREE_WORD_WEIGHT = 100  # a listed free word counts as this frequent: well above any syllable known from a compound
@@ -67,15 +68,16 @@ def legal_text(held: set[str]) -> str:
 
 
 def listed_words() -> list[str]:
-    """The words of compounds.txt and compounds-general.txt, each in both tone styles (a new-style hoà is as right as
+    """The words of compounds.txt and the compounds-*.txt lists, each in both tone styles (a new-style hoà is as right as
     an old-style hòa), each once."""
     words = []
     for line in (DATA / "compounds.txt").read_text(encoding="utf-8").splitlines():
         if line and line[0] != "#":
             words += [w.strip() for w in line.split(",") if w.strip()]
-    for line in (DATA / "compounds-general.txt").read_text(encoding="utf-8").splitlines():
-        if line.strip() and line[0] != "#":
-            words.append(line.strip())
+    for path in [*sorted(DATA.glob("compounds-*.txt")), NAMES]:  # one word a line
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip() and line[0] != "#":
+                words.append(line.strip())
     styled = []
     for word in words:
         lower = unicodedata.normalize("NFC", word).lower()
@@ -155,7 +157,12 @@ def main() -> None:
     for word in free_words():
         singles[word] += FREE_WORD_WEIGHT
     OUT.parent.mkdir(parents=True, exist_ok=True)
-    rows = [f"{w}\t{n}" for w, n in sorted(singles.items())] + [f"{a} {b}\t{n}" for (a, b), n in sorted(pairs.items())]
+    # a pair that is a listed two-syllable word is marked: the doubled-word rule asks whether "vi phạm" is a word,
+    # not only whether it is frequent ("diện theo" is frequent, inside "đại diện theo", and no word)
+    words = {tuple(w.split()) for w in listed_words() if len(w.split()) == 2}
+    free = set(free_words())
+    rows = [f"{w}\t{n}" + ("\tf" if w in free else "") for w, n in sorted(singles.items())]
+    rows += [f"{a} {b}\t{n}" + ("\tw" if (a, b) in words else "") for (a, b), n in sorted(pairs.items())]
     # mtime=0: the same sources give the same bytes, so the table's sha256 (part of a card's identity) is stable
     OUT.write_bytes(gzip.compress(("\n".join(rows) + "\n").encode("utf-8"), compresslevel=9, mtime=0))
     print(f"{len(singles)} syllables, {len(pairs)} pairs -> {OUT} ({OUT.stat().st_size} bytes)")

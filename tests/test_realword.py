@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from benchmarks.build_bigrams import constitution_lines
+from scheduler.project.models import LintPolicy
 from scheduler.proofread import lint_text
 from scheduler.proofread.word_runs import NUMBER, number_pairs, word_runs
 
@@ -80,3 +81,58 @@ def test_word_runs_read_numbers_as_one_syllable_and_stop_at_punctuation() -> Non
         ("và", NUMBER),
         (NUMBER, "tháng"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "likely"),
+    [
+        ("Luật này áp dụng đối với cơ quan, tổ chức và cá tổ chức khác có liên quan.", "các"),
+        ("Thủ đô Hà Nộ là trung tâm chính trị - hành chính quốc gia.", "Hà Nội"),
+    ],
+)
+def test_a_slip_one_neighbour_has_seen_elsewhere_is_still_named(text: str, likely: str) -> None:
+    # "và cá" is seen (in "và cá nhân"), never "cá tổ"; "Nộ" is no syllable any source shows, inside a name
+    [f] = [f for f in lint_text(text) if f.rule == "real-word"]
+    assert f"'{likely}'" in f.message or f"{likely}'" in f.message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Khi lùi xe, người điều khiển phải quan sát phía sau.",  # "phải | quan sát", not "hải quan"
+        "Cơ quan có thẩm quyền xác định lại mức độ khuyết tật.",  # a free word: "định lại" is not "định tại"
+        "Đồng bào Pác Bó và Cao Bằng đón Tết.",  # a name is never taken for a slip of a phrase ("và các")
+        "Cờ mầu đỏ sao vàng; theo điểm e khoản 1 Điều 5.",  # a spelling variant; a letter label
+    ],
+)
+def test_words_of_the_held_out_kind_raise_no_real_word_warning(text: str) -> None:
+    assert [f for f in lint_text(text) if f.rule == "real-word"] == []
+
+
+def test_the_doubled_word_rule_asks_whether_the_second_pair_is_a_word() -> None:
+    # "đại diện | diện theo": "diện theo" is frequent, inside "đại diện theo", but no word
+    assert [f.rule for f in lint_text("văn bản cử người đại diện diện theo ủy quyền")] == ["repeated-word"]
+    assert lint_text("xử lý hành vi vi phạm pháp luật") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "likely"),
+    [
+        ("Ủy ban nhân dân tỉnh Bắc Gian.", "Bắc Giang"),
+        ("Học tập và làm theo tư tưởng Hồ Chí Mih.", "Hồ Chí Minh"),
+        ("Đại tướng Võ Nguyên Giá.", "Võ Nguyên Giáp"),
+    ],
+)
+def test_a_known_name_one_letter_off_is_named(text: str, likely: str) -> None:
+    [f] = lint_text(text)
+    assert (f.rule, f.severity) == ("real-word", "warning")
+    assert f"tên '{likely}'" in f.message
+
+
+def test_a_name_a_tone_away_from_a_known_one_is_another_name() -> None:
+    # "xã Thanh Hòa" is a commune, not a slip of the province "Thanh Hóa"; an agency's own name counts too
+    assert lint_text("Tỉnh Bắc Giang, tỉnh Thanh Hóa và xã Thanh Hòa.") == []
+    text = "Hội Nông dân xã Đồng Phú tổ chức hội nghị."
+    assert lint_text(text) == []
+    [f] = lint_text(text, LintPolicy(names=("Đồng Phúc",)))
+    assert "tên 'Đồng Phúc'" in f.message

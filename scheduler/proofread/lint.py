@@ -10,6 +10,7 @@ from scheduler.project.models import LintPolicy
 from scheduler.proofread.dates import anniversaries, dates
 from scheduler.proofread.encoding import encoding, without_homoglyphs
 from scheduler.proofread.finding import Finding
+from scheduler.proofread.name_slips import name_slips
 from scheduler.proofread.names import Name, capitalisation, names
 from scheduler.proofread.punctuation import punctuation
 from scheduler.proofread.realword_runs import real_word_slips
@@ -43,7 +44,10 @@ def _check(raw: str, nfc: str, ctx: _Context) -> tuple[list[Finding], list[Style
     found += dates(text)
     found += capitalisation(text, ctx.names)
     found += doubled_words(text, ctx.allow.phrases)
-    found += real_word_slips(text)
+    slips = real_word_slips(text)
+    named = {f.start for f in slips}
+    forms = [form for name in ctx.names for form in name.forms]
+    found += slips + [f for f in name_slips(text, forms) if f.start not in named]
     return found, styles
 
 

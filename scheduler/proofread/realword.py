@@ -15,7 +15,7 @@ from importlib import resources
 from scheduler.proofread.finding import Finding
 from scheduler.proofread.syllables import is_syllable, parse, restore_case
 from scheduler.proofread.word_runs import NUMBER, is_numeral
-from scheduler.proofread.word_shapes import in_capitalised_run, sentence_start
+from scheduler.proofread.word_shapes import sentence_start
 
 MIN_PAIR = 3  # a candidate pair seen fewer times is no evidence
 MIN_BOND = 0.1  # ... nor one whose words often stand apart: the pair must be a word ("lãnh đạo"), not a phrase
@@ -24,14 +24,17 @@ MIN_BOND = 0.1  # ... nor one whose words often stand apart: the pair must be a 
 # một". Many syllables are known only from the word lists, with the same count: that says they exist, not which is
 # the commoner, so the sources must show the intended syllable clearly commoner.
 RARITY = 2
-# Next to a bound syllable (one whose seen pairs on that side make up BOUND times its count or more: tổ, lãnh,
-# công), an unseen partner is itself unexpected, and the syllable written may even be the commoner, up to
-# BOUND_RARITY times: "Tổ trường" for "Tổ trưởng".
-BOUND = 2.0
+# Next to a bound syllable (not a free word, and at least BOUND of its seen pairs on that side are listed words:
+# tổ, lãnh, công), an unseen partner is itself unexpected, and the syllable written may even be the commoner, up
+# to BOUND_RARITY times: "Tổ trường" for "Tổ trưởng".
+BOUND = 0.8
 BOUND_RARITY = 10
 # A loose pair (a phrase such as "của chủ", not a compound) is evidence only against a syllable this many times
-# rarer than the one it would be a slip for: "cũa" for "của", not "về" for "và" (both common).
+# rarer than the one it would be a slip for: "cũa" for "của", not "về" for "và" (both common); and only one that
+# running text never shows (seen at most UNFAMILIAR times: a word list's one count), "côn" for "công", not
+# "bước" for "nước", which legal text seldom uses but press text does.
 LOOSE_RARITY = 50
+UNFAMILIAR = 10
 _PAIR = re.compile(
     r"(?<![\w\u0300-\u036f])((?:[^\W\d_]|[\u0300-\u036f])+) (?=((?:[^\W\d_]|[\u0300-\u036f])+)(?![\w\u0300-\u036f]))"
 )
@@ -47,6 +50,8 @@ class Table:
     pairs: dict[tuple[str, str], int]
     after: dict[str, list[str]]  # word -> words seen after it
     before: dict[str, list[str]]
+    words: frozenset[tuple[str, str]]  # the pairs that are two-syllable words of the word lists ("vi phạm")
+    free: frozenset[str]  # the syllables of the free-word list, which stand alone in running text (có, lại, mua)
 
 
 @cache
@@ -55,17 +60,24 @@ def table() -> Table:
     pairs: dict[tuple[str, str], int] = {}
     after: dict[str, list[str]] = {}
     before: dict[str, list[str]] = {}
+    words: set[tuple[str, str]] = set()
+    free: set[str] = set()
     data = resources.files("scheduler.proofread").joinpath("data/bigrams.tsv.gz").read_bytes()
     for line in gzip.decompress(data).decode("utf-8").splitlines():
-        key, _, count = line.partition("\t")
+        key, _, rest = line.partition("\t")
+        count, _, flag = rest.partition("\t")
         if " " in key:
             a, b = key.split(" ")
             pairs[a, b] = int(count)
             after.setdefault(a, []).append(b)
             before.setdefault(b, []).append(a)
+            if flag == "w":
+                words.add((a, b))
         else:
             singles[key] = int(count)
-    return Table(singles, pairs, after, before)
+            if flag == "f":
+                free.add(key)
+    return Table(singles, pairs, after, before, frozenset(words), frozenset(free))
 
 
 def _one_edit(seen: str, other: str) -> bool:
@@ -81,9 +93,33 @@ def _one_edit(seen: str, other: str) -> bool:
     return _distance_one(base_a, base_b)
 
 
+# Spellings in standard use beside each other (the first is the older, northern one): not slips of each other.
+_VARIANTS = frozenset(
+    frozenset(pair)
+    for pair in [("mầu", "màu"), ("dầy", "dày"), ("giầy", "giày"), ("nhẩy", "nhảy"), ("xẩy", "xảy"), ("thủa", "thuở")]
+)
+
+
+TONE_SLIP = 3  # a wrong tone is the commonest slip: "63 tĩnh" is "63 tỉnh" before it is "63 lĩnh"
+
+
+def likeliness(seen: str, cand: str, count: int) -> int:
+    """How strongly a candidate seen `count` times in the telling context is the word meant: a tone away counts
+    TONE_SLIP times."""
+    a, b = parse(seen), parse(cand)
+    return count * (TONE_SLIP if a.onset + a.rhyme == b.onset + b.rhyme else 1)
+
+
 def is_slip_for(seen: str, other: str) -> bool:
-    """Whether a syllable written may be a slip for another: one edit away, and not merely its i/y spelling."""
-    return _one_edit(seen, other) and not _i_or_y(seen, other)
+    """Whether a syllable written may be a slip for another: one edit away, and not merely another accepted
+    spelling of it (sĩ/sỹ, mầu/màu). A single letter is a label ("điểm e"), not a word that lost letters."""
+    return (
+        len(seen) > 1
+        and len(other) > 1
+        and _one_edit(seen, other)
+        and not _i_or_y(seen, other)
+        and frozenset((seen, other)) not in _VARIANTS
+    )
 
 
 def _i_or_y(x: str, y: str) -> bool:
@@ -107,7 +143,8 @@ def _distance_one(x: str, y: str) -> bool:
 def _best(t: Table, seen: str, kept: str, seen_first: bool, in_name: bool = False) -> str | None:
     """The syllable making the most frequent telling pair with the kept word, if one is one edit from `seen`: a
     tight pair (a word) when `seen` is rare enough beside it, any frequent pair when `seen` is very rare. A word of
-    a name ("và Pác Bó") is only taken for a slip inside a word ("Hồ Chí Mình"), never of a phrase ("và các")."""
+    a name ("Đông Bắc và", "và Pác Bó") is only taken for a slip inside a listed word, never of a phrase ("tắc và",
+    "và các")."""
     best, best_count = None, 0
     rarity = t.singles.get(seen, 0)
     for cand in t.before.get(kept, []) if seen_first else t.after.get(kept, []):
@@ -116,15 +153,26 @@ def _best(t: Table, seen: str, kept: str, seen_first: bool, in_name: bool = Fals
         pair = (cand, kept) if seen_first else (kept, cand)
         count = t.pairs.get(pair, 0)
         common = t.singles.get(cand, 0)
+        if seen in t.free and pair not in t.words:
+            continue  # a free word ("lại") is a slip only inside a word: "định lại" is not "định tại"
         if (
-            count > best_count
+            likeliness(seen, cand, count) > best_count
             and (
-                (tight(t, *pair) and _rare_enough(t, rarity, common, kept, seen_first))
-                or (not in_name and count >= MIN_PAIR and LOOSE_RARITY * max(1, rarity) <= common)
+                (
+                    tight(t, *pair)
+                    and (pair in t.words or not in_name)
+                    and _rare_enough(t, rarity, common, kept, seen_first)
+                )
+                or (
+                    not in_name
+                    and count >= MIN_PAIR
+                    and LOOSE_RARITY * max(1, rarity) <= common
+                    and rarity <= UNFAMILIAR
+                )
             )
             and is_slip_for(seen, cand)
         ):
-            best, best_count = cand, count
+            best, best_count = cand, likeliness(seen, cand, count)
     return best
 
 
@@ -157,8 +205,9 @@ def real_word_errors(text: str) -> list[Finding]:
 
 
 def name_word(text: str, start: int, word: str) -> bool:
-    """Whether a word is part of a name: capitalised inside a sentence, next to another capitalised word."""
-    return word[:1].isupper() and not sentence_start(text, start) and in_capitalised_run(text, start, len(word))
+    """Whether a word is (part of) a name: Vietnamese capitalises a word inside a sentence only in names ("Đông
+    Bắc", "Đảng", "Điều 5")."""
+    return word[:1].isupper() and not sentence_start(text, start)
 
 
 def _rare_enough(t: Table, rarity: int, common: int, kept: str, seen_first: bool) -> bool:
@@ -170,9 +219,12 @@ def _bound(t: Table, kept: str, seen_first: bool) -> bool:
     """Whether the kept syllable lives inside words on the suspect's side (tổ, lãnh, công): its seen pairs there
     account for all its uses, so an unknown partner is unexpected. Next to a free word (có, lại, cho, người) an
     unseen partner is just the start of another phrase, and only a clearly rarer syllable is taken for a slip."""
-    partners = t.before.get(kept, []) if seen_first else t.after.get(kept, [])
-    seen = sum(t.pairs[(p, kept) if seen_first else (kept, p)] for p in partners)
-    return seen >= BOUND * t.singles.get(kept, 0)
+    if kept in t.free:
+        return False
+    pairs = [(p, kept) if seen_first else (kept, p) for p in (t.before if seen_first else t.after).get(kept, [])]
+    seen = sum(t.pairs[pair] for pair in pairs)
+    in_words = sum(t.pairs[pair] for pair in pairs if pair in t.words)
+    return seen > 0 and in_words >= BOUND * seen
 
 
 def _taken(t: Table, other_tie: tuple[str, str], repaired: tuple[str, str], suspect: str) -> bool:
@@ -181,6 +233,8 @@ def _taken(t: Table, other_tie: tuple[str, str], repaired: tuple[str, str], susp
     A syllable no source has ever shown is suspect whatever its partner's other ties."""
     if suspect not in t.singles:
         return False
+    if other_tie in t.words and (repaired not in t.words or suspect in t.free):
+        return True  # "phải | quan sát": the partner opens a listed word, next to a free word or no repair word
     return tight(t, *other_tie) and _bond(t, *other_tie) >= _bond(t, *repaired)
 
 

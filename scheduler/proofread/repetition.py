@@ -47,8 +47,11 @@ def doubled_words(text: str, allowed_phrases: frozenset[str] = frozenset()) -> l
 
 
 def _two_words(text: str, start: int, end: int) -> bool:
-    """Whether the first copy closes a word begun before it and the second opens a word ended after it."""
+    """Whether the first copy closes a word begun before it and the second opens a word ended after it: both pairs
+    frequent, and at least one a listed word ("hành vi | vi phạm"), not a phrase that only follows the first word
+    ("đại diện | diện theo": "diện theo" is frequent only inside "đại diện theo")."""
     word = text[start:end].split()[0].lower()
     left, right = neighbours(text, start, end)
     t = table()
-    return tight(t, left, word) and tight(t, word, right)
+    first, second = (left, word), (word, right)
+    return tight(t, *first) and tight(t, *second) and (second in t.words or first not in t.words)

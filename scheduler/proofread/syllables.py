@@ -241,9 +241,12 @@ def is_syllable(token: str) -> bool:
 
 
 def restore_case(template: str, lower: str) -> str:
-    """`lower` with the capitals of `template` (same length, letter by letter)."""
+    """`lower` with the capitals of `template`: letter by letter when both have the same length, else all capitals or
+    a capital first letter as `template` has ("Nộ" gives "Nội")."""
     if len(template) != len(lower):
-        return lower
+        if len(template) > 1 and template.isupper():
+            return lower.upper()
+        return lower[:1].upper() + lower[1:] if template[:1].isupper() else lower
     return "".join(c.upper() if t.isupper() else c for t, c in zip(template, lower, strict=True))
 
 

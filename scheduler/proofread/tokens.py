@@ -30,6 +30,7 @@ _CLOSE_STRIP = ".,;:!?)]}\"”’'»…"
 _CAPITALS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZĐĂÂÊÔƠƯ")
 _CODE_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZĐabcdefghijklmnopqrstuvwxyzđ")
 _CODE = re.compile(r"(?=.*\d)(?=.*[A-ZĐ])[\dA-Za-zĐđ/.\-]+")  # 31-KH/BDVTU, 30/2020/NĐ-CP, COVID-19
+_DOMAIN = re.compile(r"\.[a-z]{2,6}")  # a top-level domain named alone: tên miền “.vn”
 LIST_MARK = re.compile(r"(?:^|(?<=[\s;:.]))(?:[a-zđ]|\d{1,2})\)(?=\s)")  # "a) …; b) …"
 
 
@@ -85,10 +86,13 @@ def words(text: str, allow: Allow) -> Iterator[tuple[int, str]]:
     urls = url_spans(text)
     for chunk in _CHUNK.finditer(text):
         a, b = _strip_chunk(text, *chunk.span())
-        if a >= b or inside(urls, a) or allow.chunk(text[a:b]):
+        if a >= b or inside(urls, a) or allow.chunk(text[a:b]) or _DOMAIN.fullmatch(text, a, b):
             continue
+        transliterated = "-" in text[a:b]  # "In-ter-net", "ra-đi-ô": a foreign word spelt out syllable by syllable
         for tok in _TOKEN.finditer(text, a, b):
             if allow.token(tok.group()) or LIST_MARK.match(text, tok.start()) or _unit(text, tok.start(), tok.group()):
+                continue
+            if transliterated and tok.group().isascii():
                 continue
             if text.startswith(".", tok.end()) and not _has_vowel(tok.group()):
                 continue  # abbreviation: t.6, tr.232, Ph.Ăngghen

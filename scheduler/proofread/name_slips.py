@@ -1,0 +1,80 @@
+"""A known name one letter off: "tỉnh Bắc Gian" for "Bắc Giang", "Mặt trận Tổ quấc" for "Mặt trận Tổ quốc". The
+names are the fixed names of names.py, the agency's own (lint.names) and the provinces, regions, places and leaders
+of data/names.txt. Only a dropped, added or changed letter counts: a name a tone away is often another real name
+("xã Thanh Hòa" is not "Thanh Hóa")."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import cache
+from importlib import resources
+
+from scheduler.proofread.finding import Finding
+from scheduler.proofread.realword import is_slip_for
+from scheduler.proofread.syllables import parse, restore_case
+from scheduler.proofread.word_runs import NUMBER, word_runs
+
+Key = tuple[int, tuple[str, ...]]  # the position left out, the other words of the name
+
+
+@cache
+def listed_names() -> tuple[str, ...]:
+    """The names of data/names.txt, one a line."""
+    text = resources.files("scheduler.proofread").joinpath("data/names.txt").read_text(encoding="utf-8")
+    return tuple(line.strip() for line in text.splitlines() if line.strip() and line[0] != "#")
+
+
+@cache
+def _index(names: tuple[str, ...]) -> dict[Key, list[tuple[str, ...]]]:
+    """Each name of two words or more under every way of leaving one of its words out."""
+    index: dict[Key, list[tuple[str, ...]]] = {}
+    for name in names:
+        words = tuple(w for w in name.split() if w not in ("-", "–", "—"))
+        if len(words) < 2:
+            continue
+        lower = tuple(w.lower() for w in words)
+        for p in range(len(words)):
+            index.setdefault((p, lower[:p] + lower[p + 1 :]), []).append(words)
+    return index
+
+
+def name_slips(text: str, names: Iterable[str]) -> list[Finding]:
+    """A warning at a word that makes a run of the text one letter away from a known name."""
+    index = _index(tuple(dict.fromkeys([*listed_names(), *names])))
+    longest = max((len(k[1]) + 1 for k in index), default=0)
+    found: list[Finding] = []
+    for run in word_runs(text):
+        start = 0
+        while start < len(run):
+            size = next(
+                (n for n in range(min(longest, len(run) - start), 1, -1) if _near(text, run[start : start + n], index)),
+                0,
+            )
+            if size:
+                found.append(_near(text, run[start : start + size], index))  # type: ignore[arg-type]
+            start += max(size, 1)
+    return found
+
+
+def _near(text: str, window: list[tuple[int, int, str]], index: dict[Key, list[tuple[str, ...]]]) -> Finding | None:
+    words = tuple(w for _, _, w in window)
+    if NUMBER in words:
+        return None
+    for p, (s, e, written) in enumerate(window):
+        for name in index.get((p, words[:p] + words[p + 1 :]), []):
+            meant = name[p]
+            typed = text[s:e]
+            if typed[:1].isupper() == meant[:1].isupper() and _letter_slip(written, meant.lower()):
+                shown = text[window[0][0] : window[-1][1]]
+                fixed = shown[: s - window[0][0]] + restore_case(typed, meant.lower()) + shown[e - window[0][0] :]
+                message = (
+                    f"'{shown}' có thể là lỗi chính tả của tên '{fixed}'; hãy kiểm tra lại "
+                    "(nếu đúng thì bỏ qua cảnh báo này)"
+                )
+                return Finding(s, "warning", "real-word", message)
+    return None
+
+
+def _letter_slip(written: str, meant: str) -> bool:
+    a, b = parse(written), parse(meant)
+    return a.onset + a.rhyme != b.onset + b.rhyme and is_slip_for(written, meant)
