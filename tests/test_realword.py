@@ -136,3 +136,16 @@ def test_a_name_a_tone_away_from_a_known_one_is_another_name() -> None:
     assert lint_text(text) == []
     [f] = lint_text(text, LintPolicy(names=("Đồng Phúc",)))
     assert "tên 'Đồng Phúc'" in f.message
+
+
+@pytest.mark.parametrize(
+    ("text", "likely"),
+    [
+        ("Công ty chách nhiệm hữu hạn một thành viên.", "trách"),  # tr/ch, merged in northern speech
+        ("Nhiều nghệ nhân dến từ các huyện miền núi.", "đến"),  # a syllable no source shows, next to a free word
+    ],
+)
+def test_sound_alike_and_unseen_slips_are_named(text: str, likely: str) -> None:
+    [f] = lint_text(text)
+    assert (f.rule, f.severity) == ("real-word", "warning")
+    assert likely in f.message.split("lỗi chính tả của")[1]

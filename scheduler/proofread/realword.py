@@ -87,6 +87,8 @@ def _one_edit(seen: str, other: str) -> bool:
     base_a, base_b = a.onset + a.rhyme, b.onset + b.rhyme
     if base_a == base_b:
         return a.tone != b.tone
+    if {a.onset, b.onset} == {"tr", "ch"} and (a.rhyme, a.tone) == (b.rhyme, b.tone):
+        return True  # the northern merger of tr and ch: "chách nhiệm" for "trách nhiệm"
     if a.tone != b.tone:
         # a letter carrying the tone mark dropped or added whole ("tưng" for "tướng", "điu" for "điều")
         return len(a.word) != len(b.word) and _distance_one(a.word, b.word)
@@ -98,6 +100,11 @@ _VARIANTS = frozenset(
     frozenset(pair)
     for pair in [("mầu", "màu"), ("dầy", "dày"), ("giầy", "giày"), ("nhẩy", "nhảy"), ("xẩy", "xảy"), ("thủa", "thuở")]
 )
+
+
+def known(t: Table, word: str) -> bool:
+    """Whether a syllable is in the table, itself or as its other accepted spelling ("mầu" as "màu")."""
+    return word in t.singles or any(word in pair and (pair - {word}) <= t.singles.keys() for pair in _VARIANTS)
 
 
 TONE_SLIP = 3  # a wrong tone is the commonest slip: "63 tĩnh" is "63 tỉnh" before it is "63 lĩnh"

@@ -12,6 +12,7 @@ from scheduler.proofread.realword import (
     Table,
     finding,
     is_slip_for,
+    known,
     likeliness,
     name_word,
     real_word_errors,
@@ -126,8 +127,10 @@ def _fit(with_left: int, with_right: int, alone: int) -> float:
 def _unseen(t: Table, left: str, word: str, right: str, in_name: bool) -> str | None:
     """The word one edit from a syllable no source has ever shown, that a neighbour was seen with: "nhà nước bẳng"
     for "nhà nước bằng", "Hà Nộ" for "Hà Nội". A real word the sources never show ("khống") is rare; a slip that
-    makes one is not. In a name ("Pác Bó") the neighbour must make a word with the candidate, not a phrase."""
-    if word in t.singles:
+    makes one is not. A free word (đến, của, làm) pairs with so much that one sighting beside a neighbour is
+    evidence enough ("nghệ nhân dến từ"). In a name ("Pác Bó") the neighbour must make a word with the candidate,
+    not a phrase."""
+    if known(t, word):
         return None
     best, best_count = None, 0
     for cand in set(t.after.get(left, [])) | set(t.before.get(right, [])):
@@ -135,7 +138,7 @@ def _unseen(t: Table, left: str, word: str, right: str, in_name: bool) -> str | 
         count = t.pairs.get(pair, 0)
         if (
             cand != NUMBER
-            and count >= MIN_PAIR
+            and count >= (1 if cand in t.free else MIN_PAIR)
             and (not in_name or pair in t.words)
             and likeliness(word, cand, count) > best_count
             and is_slip_for(word, cand)
