@@ -9,7 +9,7 @@ sentences (seeded, one defect each, of every kind issue 14 names); a variant is 
 clean sentence does not have. The time is the whole `danvan check` (config, slogans, proofreading, card fit) on a
 project of 300 of these sentences, in-process, median of 5 after one warm-up run.
 
-    .venv/bin/python -m benchmarks.bench_check [--per-kind 24] [--seed 14] [--held-out] [--show] [--json out.json]
+    .venv/bin/python -m benchmarks.bench_check [--per-kind 24] [--seed 14] [--held-out | --corpus FILE] [--show] [--json out.json]
 """
 
 from __future__ import annotations
@@ -48,14 +48,19 @@ _DATE = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/(\d{4})(?![\d/])")
 
 def clean_corpus() -> list[tuple[str, str]]:
     """(kind, sentence) for every clean sentence: the gathered file, then the Constitution's held-out lines."""
+    return sentences_file(DATA / "clean-sentences.txt") + [("law", s) for s in constitution_lines(held_out=True)]
+
+
+def sentences_file(path: Path) -> list[tuple[str, str]]:
+    """(kind, sentence) of a file in the clean corpus's format: "## kind | source" lines, one sentence a line."""
     out: list[tuple[str, str]] = []
     kind = "?"
-    for line in (DATA / "clean-sentences.txt").read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8").splitlines():
         if line.startswith("## "):
             kind = line[3:].split("|")[0].strip()
         elif line and not line.startswith("#"):
             out.append((kind, line))
-    return out + [("law", line) for line in constitution_lines(held_out=True)]
+    return out
 
 
 def held_out_legal(paths: list[Path]) -> list[tuple[str, str]]:
@@ -325,9 +330,15 @@ def main(argv: list[str] | None = None) -> Result:
         action="store_true",
         help="measure on the held-out legal files of benchmarks/data/held-out/ instead of the clean corpus",
     )
+    parser.add_argument(
+        "--corpus", type=Path, help="measure on this file of clean sentences (the clean corpus's format)"
+    )
     args = parser.parse_args(argv)
     result = Result("check")
-    corpus = held_out_legal(sorted((DATA / "held-out").glob("*.txt"))) if args.held_out else clean_corpus()
+    if args.corpus:
+        corpus = sentences_file(args.corpus)
+    else:
+        corpus = held_out_legal(sorted((DATA / "held-out").glob("*.txt"))) if args.held_out else clean_corpus()
     texts = [t for _, t in corpus]
     syllables = sum(len(_words(t)) for t in texts)
     kinds = Counter(k for k, _ in corpus)

@@ -154,6 +154,8 @@ def main() -> None:
     _count_list(listed_words(), pairs, singles)
     for pair in number_words():
         pairs[pair] += LIST_WEIGHT
+    for syllable in {s for pair in number_words() for s in pair} - {NUMBER} - singles.keys():
+        singles[syllable] += LIST_WEIGHT  # "mùng N": a listed syllable, known like any other
     for word in free_words():
         singles[word] += FREE_WORD_WEIGHT
     OUT.parent.mkdir(parents=True, exist_ok=True)

@@ -31,10 +31,10 @@ BOUND = 0.8
 BOUND_RARITY = 10
 # A loose pair (a phrase such as "của chủ", not a compound) is evidence only against a syllable this many times
 # rarer than the one it would be a slip for: "cũa" for "của", not "về" for "và" (both common); and only one that
-# running text never shows (seen at most UNFAMILIAR times: a word list's one count), "côn" for "công", not
-# "bước" for "nước", which legal text seldom uses but press text does.
+# no source shows (seen at most UNFAMILIAR times), "cũa" for "của", not "loài" for "loại", which legal text
+# seldom uses but press text does.
 LOOSE_RARITY = 50
-UNFAMILIAR = 10
+UNFAMILIAR = 0
 _PAIR = re.compile(
     r"(?<![\w\u0300-\u036f])((?:[^\W\d_]|[\u0300-\u036f])+) (?=((?:[^\W\d_]|[\u0300-\u036f])+)(?![\w\u0300-\u036f]))"
 )
@@ -102,9 +102,29 @@ _VARIANTS = frozenset(
 )
 
 
+_I_Y = dict(zip("iíìỉĩịyýỳỷỹỵ", "yýỳỷỹỵiíìỉĩị", strict=True))
+_CONSONANTS = frozenset("bcdđghklmnpqrstvx")
+
+
+def spellings(word: str) -> set[str]:
+    """A syllable and its other accepted spellings: "tỉ" and "tỷ", "mầu" and "màu"."""
+    found = {word}
+    if len(word) > 1 and word[-1] in _I_Y and word[-2] in _CONSONANTS:
+        found.add(word[:-1] + _I_Y[word[-1]])
+    for pair in _VARIANTS:
+        if word in pair:
+            found |= pair
+    return found
+
+
 def known(t: Table, word: str) -> bool:
-    """Whether a syllable is in the table, itself or as its other accepted spelling ("mầu" as "màu")."""
-    return word in t.singles or any(word in pair and (pair - {word}) <= t.singles.keys() for pair in _VARIANTS)
+    """Whether a syllable is in the table, itself or in another accepted spelling ("mầu" as "màu")."""
+    return any(w in t.singles for w in spellings(word))
+
+
+def seen_pair(t: Table, a: str, b: str) -> bool:
+    """Whether the table has the pair, in any accepted spelling of its syllables ("1 tỉ" as "1 tỷ")."""
+    return any((x, y) in t.pairs for x in spellings(a) for y in spellings(b))
 
 
 TONE_SLIP = 3  # a wrong tone is the commonest slip: "63 tĩnh" is "63 tỉnh" before it is "63 lĩnh"
@@ -147,11 +167,9 @@ def _distance_one(x: str, y: str) -> bool:
     return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
-def _best(t: Table, seen: str, kept: str, seen_first: bool, in_name: bool = False) -> str | None:
+def _best(t: Table, seen: str, kept: str, seen_first: bool) -> str | None:
     """The syllable making the most frequent telling pair with the kept word, if one is one edit from `seen`: a
-    tight pair (a word) when `seen` is rare enough beside it, any frequent pair when `seen` is very rare. A word of
-    a name ("Đông Bắc và", "và Pác Bó") is only taken for a slip inside a listed word, never of a phrase ("tắc và",
-    "và các")."""
+    tight pair (a word) when `seen` is rare enough beside it, any frequent pair when `seen` is very rare."""
     best, best_count = None, 0
     rarity = t.singles.get(seen, 0)
     for cand in t.before.get(kept, []) if seen_first else t.after.get(kept, []):
@@ -165,17 +183,8 @@ def _best(t: Table, seen: str, kept: str, seen_first: bool, in_name: bool = Fals
         if (
             likeliness(seen, cand, count) > best_count
             and (
-                (
-                    tight(t, *pair)
-                    and (pair in t.words or not in_name)
-                    and _rare_enough(t, rarity, common, kept, seen_first)
-                )
-                or (
-                    not in_name
-                    and count >= MIN_PAIR
-                    and LOOSE_RARITY * max(1, rarity) <= common
-                    and rarity <= UNFAMILIAR
-                )
+                (tight(t, *pair) and _rare_enough(t, rarity, common, kept, seen_first))
+                or (count >= MIN_PAIR and LOOSE_RARITY * max(1, rarity) <= common and rarity <= UNFAMILIAR)
             )
             and is_slip_for(seen, cand)
         ):
@@ -191,16 +200,18 @@ def real_word_errors(text: str) -> list[Finding]:
         w1, w2 = m.group(1), m.group(2)
         end2 = m.end() + len(w2)
         a, b = w1.lower(), w2.lower()
-        if (a, b) in t.pairs or not (is_syllable(a) and is_syllable(b)) or is_numeral(w1) or is_numeral(w2):
+        if seen_pair(t, a, b) or not (is_syllable(a) and is_syllable(b)) or is_numeral(w1) or is_numeral(w2):
             continue
+        if name_word(text, m.start(1), w1) or name_word(text, m.start(2), w2):
+            continue  # names are an open class ("Trịnh Công Sơn", "huyện Kim Sơn"): a known one is name_slips.py's
         left, right = neighbours(text, m.start(1), end2)
         # a syllable already seen with its other neighbour is not a typo
-        fix2 = None if (b, right) in t.pairs else _best(t, b, a, False, name_word(text, m.start(2), w2))
+        fix2 = None if (b, right) in t.pairs else _best(t, b, a, seen_first=False)
         if fix2 is not None and _taken(t, (left, a), (a, fix2), b):
             fix2 = None
         fix1 = None
         if fix2 is None and (left, a) not in t.pairs:
-            fix1 = _best(t, a, b, True, name_word(text, m.start(1), w1))
+            fix1 = _best(t, a, b, seen_first=True)
             if fix1 is not None and _taken(t, (b, right), (fix1, b), a):
                 fix1 = None
         if fix2 is not None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from scheduler.proofread.finding import Finding
 from scheduler.proofread.realword import (
-    BOUND_RARITY,
     MIN_PAIR,
     Table,
     finding,
@@ -16,14 +15,24 @@ from scheduler.proofread.realword import (
     likeliness,
     name_word,
     real_word_errors,
+    seen_pair,
     table,
 )
 from scheduler.proofread.syllables import is_syllable, restore_case
 from scheduler.proofread.word_runs import NUMBER, Token, word_runs
 
+# Seen this many times beside the two neighbours of a word never seen with either, a word one edit away is meant:
+# fewer sightings are only the gaps of a table built from legal text ("tạo hình", "vị khách" are right).
+BETWEEN_EVIDENCE = 10
 # A word seen on one side only is taken for a slip when a word one edit away fits both neighbours this many times
 # better: "và cá tổ chức" ("và cá" is seen, in "và cá nhân", never "cá tổ") for "và các tổ chức".
 OUTWEIGHED = 1000
+# The words a slip beside a number is taken for: time, the parts of a text, administrative units, people.
+_NUMBER_WORDS = """
+giây phút giờ ngày đêm tuần tháng năm quý tuổi khóa khoá kỳ lần người tỉnh huyện xã phường quận thôn tổ
+điều khoản điểm chương mục phần
+"""
+NUMBER_WORDS = frozenset(_NUMBER_WORDS.split())
 NUMBER_RARITY = 5  # numbers take an open class of nouns: only a far rarer word is a slip ("9 thán" for "9 tháng")
 
 
@@ -38,11 +47,10 @@ def real_word_slips(text: str) -> list[Finding]:
                 continue
             left, right = (before[2] if before else ""), (after[2] if after else "")
             slip = _beside_number(t, left, word, right)
-            in_name = name_word(text, start, text[start:end])
-            if slip is None and not in_name:
-                slip = _between(t, left, word, right) or _outweighed(t, left, word, right)
-            if slip is None:
-                slip = _unseen(t, left, word, right, in_name)
+            if slip is None and not name_word(text, start, text[start:end]):
+                slip = (
+                    _between(t, left, word, right) or _outweighed(t, left, word, right) or _unseen(t, left, word, right)
+                )
             if slip is not None:
                 named.add(start)
                 quoted = after if right == NUMBER else before  # the number, when it is the evidence: "quỷ IV"
@@ -55,9 +63,9 @@ def _beside_number(t: Table, left: str, word: str, right: str) -> str | None:
     never seen on that side of a number, and its other neighbour does not claim it ("5 lần | lần lượt")."""
     if word in t.free:
         return None  # a free word ("vào 2 lít") stands next to numbers in countless ways the table has not seen
-    if left == NUMBER and (NUMBER, word) not in t.pairs and (word, right) not in t.pairs:
+    if left == NUMBER and not seen_pair(t, NUMBER, word) and (word, right) not in t.pairs:
         return _number_partner(t, word, seen_first=False)
-    if right == NUMBER and (word, NUMBER) not in t.pairs and (left, word) not in t.pairs:
+    if right == NUMBER and not seen_pair(t, word, NUMBER) and (left, word) not in t.pairs:
         return _number_partner(t, word, seen_first=True)
     return None
 
@@ -67,6 +75,8 @@ def _number_partner(t: Table, seen: str, seen_first: bool) -> str | None:
     makes no word with its neighbour, so the pair's bond says nothing: only the rarity of the word written does."""
     best, best_count = None, 0
     for cand in t.before.get(NUMBER, []) if seen_first else t.after.get(NUMBER, []):
+        if cand not in NUMBER_WORDS:
+            continue  # "50 ca" (cases) is no slip of "50 của": only the words that go with numbers are candidates
         count = t.pairs[(cand, NUMBER) if seen_first else (NUMBER, cand)]
         if (
             count >= MIN_PAIR
@@ -80,7 +90,7 @@ def _number_partner(t: Table, seen: str, seen_first: bool) -> str | None:
 
 def _between(t: Table, left: str, word: str, right: str) -> str | None:
     """The word one edit from `word` that both its neighbours were seen with, when neither was seen with `word`
-    itself. Two-sided evidence is strong, so the word written need not be rarer, only not far commoner. A free word
+    itself, BETWEEN_EVIDENCE times in all, and is at least as common as `word`. A free word
     (và, là, mà, về) fits so many places that no table has seen it beside every neighbour it takes: it is skipped."""
     if not left or not right or word in t.free or (left, word) in t.pairs or (word, right) in t.pairs:
         return None
@@ -89,9 +99,9 @@ def _between(t: Table, left: str, word: str, right: str) -> str | None:
         count = t.pairs[left, cand] + t.pairs[cand, right]
         if (
             cand != NUMBER
-            and count >= MIN_PAIR
+            and count >= BETWEEN_EVIDENCE
             and likeliness(word, cand, count) > best_count
-            and t.singles.get(word, 0) <= BOUND_RARITY * t.singles.get(cand, 0)
+            and t.singles.get(word, 0) <= t.singles.get(cand, 0)
             and is_slip_for(word, cand)
         ):
             best, best_count = cand, likeliness(word, cand, count)
@@ -124,12 +134,11 @@ def _fit(with_left: int, with_right: int, alone: int) -> float:
     return (with_left + 0.5) * (with_right + 0.5) / (alone + 1)
 
 
-def _unseen(t: Table, left: str, word: str, right: str, in_name: bool) -> str | None:
+def _unseen(t: Table, left: str, word: str, right: str) -> str | None:
     """The word one edit from a syllable no source has ever shown, that a neighbour was seen with: "nhà nước bẳng"
-    for "nhà nước bằng", "Hà Nộ" for "Hà Nội". A real word the sources never show ("khống") is rare; a slip that
+    for "nhà nước bằng". A real word the sources never show ("khống") is rare; a slip that
     makes one is not. A free word (đến, của, làm) pairs with so much that one sighting beside a neighbour is
-    evidence enough ("nghệ nhân dến từ"). In a name ("Pác Bó") the neighbour must make a word with the candidate,
-    not a phrase."""
+    evidence enough ("nghệ nhân dến từ")."""
     if known(t, word):
         return None
     best, best_count = None, 0
@@ -139,7 +148,6 @@ def _unseen(t: Table, left: str, word: str, right: str, in_name: bool) -> str | 
         if (
             cand != NUMBER
             and count >= (1 if cand in t.free else MIN_PAIR)
-            and (not in_name or pair in t.words)
             and likeliness(word, cand, count) > best_count
             and is_slip_for(word, cand)
         ):
