@@ -22,6 +22,7 @@ import unicodedata
 from collections import Counter
 from pathlib import Path
 
+from scheduler.proofread.realword import bound_syllables
 from scheduler.proofread.syllables import in_style
 from scheduler.proofread.word_runs import NUMBER, number_pairs
 
@@ -161,9 +162,12 @@ def main() -> None:
     OUT.parent.mkdir(parents=True, exist_ok=True)
     # a pair that is a listed two-syllable word is marked: the doubled-word rule asks whether "vi phạm" is a word,
     # not only whether it is frequent ("diện theo" is frequent, inside "đại diện theo", and no word)
-    words = {tuple(w.split()) for w in listed_words() if len(w.split()) == 2}
+    words = {(w.split()[0], w.split()[1]) for w in listed_words() if len(w.split()) == 2}
     free = set(free_words())
-    rows = [f"{w}\t{n}" + ("\tf" if w in free else "") for w, n in sorted(singles.items())]
+    right = bound_syllables(pairs, words, free)
+    left = bound_syllables({(b, a): n for (a, b), n in pairs.items()}, {(b, a) for a, b in words}, free)
+    flags = {w: "f" * (w in free) + "l" * (w in left) + "r" * (w in right) for w in singles}
+    rows = [f"{w}\t{n}" + (f"\t{flags[w]}" if flags[w] else "") for w, n in sorted(singles.items())]
     rows += [f"{a} {b}\t{n}" + ("\tw" if (a, b) in words else "") for (a, b), n in sorted(pairs.items())]
     # mtime=0: the same sources give the same bytes, so the table's sha256 (part of a card's identity) is stable
     OUT.write_bytes(gzip.compress(("\n".join(rows) + "\n").encode("utf-8"), compresslevel=9, mtime=0))

@@ -42,10 +42,14 @@ def name_slips(text: str, names: Iterable[str]) -> list[Finding]:
     """A warning at a word that makes a run of the text one letter away from a known name."""
     index = _index(tuple(dict.fromkeys([*listed_names(), *names])))
     longest = max((len(k[1]) + 1 for k in index), default=0)
+    vocabulary = {w for _, rest in index for w in rest}
     found: list[Finding] = []
     for run in word_runs(text):
         start = 0
         while start < len(run):
+            if not {w for _, _, w in run[start : start + 2]} & vocabulary:
+                start += 1  # one of a name's first two words is right, so it is a word of some name
+                continue
             size = next(
                 (n for n in range(min(longest, len(run) - start), 1, -1) if _near(text, run[start : start + n], index)),
                 0,

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import gzip
 import re
+import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from scheduler.proofread.finding import Finding
@@ -48,36 +49,50 @@ _RIGHT = re.compile(r" ((?:[^\W\d_]|[\u0300-\u036f])+)")
 class Table:
     singles: dict[str, int]
     pairs: dict[tuple[str, str], int]
-    after: dict[str, list[str]]  # word -> words seen after it
-    before: dict[str, list[str]]
     words: frozenset[tuple[str, str]]  # the pairs that are two-syllable words of the word lists ("vi phạm")
     free: frozenset[str]  # the syllables of the free-word list, which stand alone in running text (có, lại, mua)
+    bound_left: frozenset[str]  # syllables living inside listed words on that side (bound_syllables())
+    bound_right: frozenset[str]
+
+
+def bound_syllables(pairs: dict[tuple[str, str], int], words: set[tuple[str, str]], free: set[str]) -> set[str]:
+    """The syllables bound on their right: not free words, and at least BOUND of their seen pairs with the next
+    syllable are listed words (tổ, lãnh, công). build_bigrams.py marks them, and the left-bound ones, in the table."""
+    seen: dict[str, int] = {}
+    in_words: dict[str, int] = {}
+    for (a, b), count in pairs.items():
+        seen[a] = seen.get(a, 0) + count
+        if (a, b) in words:
+            in_words[a] = in_words.get(a, 0) + count
+    return {a for a, n in seen.items() if a not in free and n > 0 and in_words.get(a, 0) >= BOUND * n}
 
 
 @cache
 def table() -> Table:
+    """The table, read on first use: `syllable<TAB>count[<TAB>flags]` (f free, l/r bound on that side) and
+    `first second<TAB>count[<TAB>w]` (w: a listed word)."""
     singles: dict[str, int] = {}
     pairs: dict[tuple[str, str], int] = {}
-    after: dict[str, list[str]] = {}
-    before: dict[str, list[str]] = {}
     words: set[tuple[str, str]] = set()
     free: set[str] = set()
+    bound_left: set[str] = set()
+    bound_right: set[str] = set()
     data = resources.files("scheduler.proofread").joinpath("data/bigrams.tsv.gz").read_bytes()
     for line in gzip.decompress(data).decode("utf-8").splitlines():
         key, _, rest = line.partition("\t")
-        count, _, flag = rest.partition("\t")
+        count, _, flags = rest.partition("\t")
         if " " in key:
-            a, b = key.split(" ")
+            a, _, b = key.partition(" ")
             pairs[a, b] = int(count)
-            after.setdefault(a, []).append(b)
-            before.setdefault(b, []).append(a)
-            if flag == "w":
+            if flags:
                 words.add((a, b))
-        else:
-            singles[key] = int(count)
-            if flag == "f":
-                free.add(key)
-    return Table(singles, pairs, after, before, frozenset(words), frozenset(free))
+            continue
+        singles[key] = int(count)
+        if flags:
+            for flag, into in (("f", free), ("l", bound_left), ("r", bound_right)):
+                if flag in flags:
+                    into.add(key)
+    return Table(singles, pairs, frozenset(words), frozenset(free), frozenset(bound_left), frozenset(bound_right))
 
 
 def _one_edit(seen: str, other: str) -> bool:
@@ -149,6 +164,39 @@ def is_slip_for(seen: str, other: str) -> bool:
     )
 
 
+_TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"
+
+
+def _slip_keys(syllable: str) -> set[str]:
+    """Keys two syllables one edit apart always share: the letters without the tone, each of them with one letter
+    left out, and the tr/ch twin ("trách", "chách")."""
+    base = unicodedata.normalize(
+        "NFC", "".join(c for c in unicodedata.normalize("NFD", syllable) if c not in _TONE_MARKS)
+    )
+    keys = {base} | {base[:i] + base[i + 1 :] for i in range(len(base))}
+    if base.startswith(("tr", "ch")):
+        keys.add("ch" + base[2:])
+    return keys
+
+
+@cache
+def _slip_index() -> dict[str, tuple[str, ...]]:
+    index: dict[str, list[str]] = {}
+    for syllable in sorted(table().singles):
+        for key in _slip_keys(syllable):
+            index.setdefault(key, []).append(syllable)
+    return {key: tuple(found) for key, found in index.items()}
+
+
+@lru_cache(maxsize=65536)
+def slip_candidates(word: str) -> tuple[str, ...]:
+    """The syllables of the table that `word` may be a slip for (is_slip_for), in a fixed order: found through
+    shared keys instead of by trying every partner of a neighbour, which is what keeps `check` fast."""
+    index = _slip_index()
+    found = {c for key in _slip_keys(word) for c in index.get(key, ())}
+    return tuple(sorted(c for c in found if c != NUMBER and is_slip_for(word, c)))
+
+
 def _i_or_y(x: str, y: str) -> bool:
     """sĩ/sỹ, lí/lý: both spellings are right."""
     a, b = parse(x), parse(y)
@@ -172,21 +220,17 @@ def _best(t: Table, seen: str, kept: str, seen_first: bool) -> str | None:
     tight pair (a word) when `seen` is rare enough beside it, any frequent pair when `seen` is very rare."""
     best, best_count = None, 0
     rarity = t.singles.get(seen, 0)
-    for cand in t.before.get(kept, []) if seen_first else t.after.get(kept, []):
-        if cand == NUMBER:
-            continue  # "điểm a" is not a slip for "điểm 5"
+    for cand in slip_candidates(seen):
         pair = (cand, kept) if seen_first else (kept, cand)
         count = t.pairs.get(pair, 0)
+        if not count:
+            continue
         common = t.singles.get(cand, 0)
         if seen in t.free and pair not in t.words:
             continue  # a free word ("lại") is a slip only inside a word: "định lại" is not "định tại"
-        if (
-            likeliness(seen, cand, count) > best_count
-            and (
-                (tight(t, *pair) and _rare_enough(t, rarity, common, kept, seen_first))
-                or (count >= MIN_PAIR and LOOSE_RARITY * max(1, rarity) <= common and rarity <= UNFAMILIAR)
-            )
-            and is_slip_for(seen, cand)
+        if likeliness(seen, cand, count) > best_count and (
+            (tight(t, *pair) and _rare_enough(t, rarity, common, kept, seen_first))
+            or (count >= MIN_PAIR and LOOSE_RARITY * max(1, rarity) <= common and rarity <= UNFAMILIAR)
         ):
             best, best_count = cand, likeliness(seen, cand, count)
     return best
@@ -235,14 +279,9 @@ def _rare_enough(t: Table, rarity: int, common: int, kept: str, seen_first: bool
 
 def _bound(t: Table, kept: str, seen_first: bool) -> bool:
     """Whether the kept syllable lives inside words on the suspect's side (tổ, lãnh, công): its seen pairs there
-    account for all its uses, so an unknown partner is unexpected. Next to a free word (có, lại, cho, người) an
-    unseen partner is just the start of another phrase, and only a clearly rarer syllable is taken for a slip."""
-    if kept in t.free:
-        return False
-    pairs = [(p, kept) if seen_first else (kept, p) for p in (t.before if seen_first else t.after).get(kept, [])]
-    seen = sum(t.pairs[pair] for pair in pairs)
-    in_words = sum(t.pairs[pair] for pair in pairs if pair in t.words)
-    return seen > 0 and in_words >= BOUND * seen
+    are listed words, so an unknown partner is unexpected. Next to a free word (có, lại, cho, người) an unseen
+    partner is just the start of another phrase, and only a clearly rarer syllable is taken for a slip."""
+    return kept in (t.bound_left if seen_first else t.bound_right)
 
 
 def _taken(t: Table, other_tie: tuple[str, str], repaired: tuple[str, str], suspect: str) -> bool:

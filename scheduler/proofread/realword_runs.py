@@ -10,12 +10,12 @@ from scheduler.proofread.realword import (
     MIN_PAIR,
     Table,
     finding,
-    is_slip_for,
     known,
     likeliness,
     name_word,
     real_word_errors,
     seen_pair,
+    slip_candidates,
     table,
 )
 from scheduler.proofread.syllables import is_syllable, restore_case
@@ -74,15 +74,14 @@ def _number_partner(t: Table, seen: str, seen_first: bool) -> str | None:
     """The commonest word seen beside a number, one edit from `seen` and NUMBER_RARITY times as common. A number
     makes no word with its neighbour, so the pair's bond says nothing: only the rarity of the word written does."""
     best, best_count = None, 0
-    for cand in t.before.get(NUMBER, []) if seen_first else t.after.get(NUMBER, []):
+    for cand in slip_candidates(seen):
         if cand not in NUMBER_WORDS:
             continue  # "50 ca" (cases) is no slip of "50 của": only the words that go with numbers are candidates
-        count = t.pairs[(cand, NUMBER) if seen_first else (NUMBER, cand)]
+        count = t.pairs.get((cand, NUMBER) if seen_first else (NUMBER, cand), 0)
         if (
             count >= MIN_PAIR
             and likeliness(seen, cand, count) > best_count
             and NUMBER_RARITY * t.singles.get(seen, 0) <= t.singles.get(cand, 0)
-            and is_slip_for(seen, cand)
         ):
             best, best_count = cand, likeliness(seen, cand, count)
     return best
@@ -95,14 +94,15 @@ def _between(t: Table, left: str, word: str, right: str) -> str | None:
     if not left or not right or word in t.free or (left, word) in t.pairs or (word, right) in t.pairs:
         return None
     best, best_count = None, 0
-    for cand in set(t.after.get(left, [])) & set(t.before.get(right, [])):
-        count = t.pairs[left, cand] + t.pairs[cand, right]
+    for cand in slip_candidates(word):
+        with_left, with_right = t.pairs.get((left, cand), 0), t.pairs.get((cand, right), 0)
+        count = with_left + with_right
         if (
-            cand != NUMBER
+            with_left
+            and with_right
             and count >= BETWEEN_EVIDENCE
             and likeliness(word, cand, count) > best_count
             and t.singles.get(word, 0) <= t.singles.get(cand, 0)
-            and is_slip_for(word, cand)
         ):
             best, best_count = cand, likeliness(word, cand, count)
     return best
@@ -120,9 +120,9 @@ def _outweighed(t: Table, left: str, word: str, right: str) -> str | None:
         return None
     written = _fit(seen_left, seen_right, t.singles.get(word, 0))
     best, best_fit = None, 0.0
-    for cand in set(t.after.get(left, [])) & set(t.before.get(right, [])):
-        with_left, with_right = t.pairs[left, cand], t.pairs[cand, right]
-        if cand == NUMBER or min(with_left, with_right) < MIN_PAIR or not is_slip_for(word, cand):
+    for cand in slip_candidates(word):
+        with_left, with_right = t.pairs.get((left, cand), 0), t.pairs.get((cand, right), 0)
+        if min(with_left, with_right) < MIN_PAIR:
             continue
         fit = likeliness(word, cand, 1) * _fit(with_left, with_right, t.singles.get(cand, 0))
         if fit >= OUTWEIGHED * written and fit > best_fit:
@@ -142,15 +142,9 @@ def _unseen(t: Table, left: str, word: str, right: str) -> str | None:
     if known(t, word):
         return None
     best, best_count = None, 0
-    for cand in set(t.after.get(left, [])) | set(t.before.get(right, [])):
-        pair = max([(left, cand), (cand, right)], key=lambda p: t.pairs.get(p, 0))
-        count = t.pairs.get(pair, 0)
-        if (
-            cand != NUMBER
-            and count >= (1 if cand in t.free else MIN_PAIR)
-            and likeliness(word, cand, count) > best_count
-            and is_slip_for(word, cand)
-        ):
+    for cand in slip_candidates(word):
+        count = max(t.pairs.get((left, cand), 0), t.pairs.get((cand, right), 0))
+        if count >= (1 if cand in t.free else MIN_PAIR) and likeliness(word, cand, count) > best_count:
             best, best_count = cand, likeliness(word, cand, count)
     return best
 
