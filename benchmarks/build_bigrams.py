@@ -33,6 +33,7 @@ NAMES = ROOT / "scheduler" / "proofread" / "data" / "names.txt"  # also read by 
 _RUN = re.compile(r"(?:[^\W\d_]|[\u0300-\u036f])+(?: (?:[^\W\d_]|[\u0300-\u036f])+)*")
 LIST_WEIGHT = 10  # a listed word counts as if seen this many times (both lists: a word is a word)
 FREE_WORD_WEIGHT = 100  # a listed free word counts as this frequent: well above any syllable known from a compound
+COMMON_TIERS = 2  # of common-syllables.txt's three: the third made no difference to false alarms, only to catches
 PHRASE_WEIGHT = 1  # a pair inside a longer entry: seen, but below the real-word rule's MIN_PAIR, so never a word
 _SENTENCE_END = re.compile(r"(?<=[.;:!?])\s+")
 
@@ -84,6 +85,19 @@ def listed_words() -> list[str]:
         lower = unicodedata.normalize("NFC", word).lower()
         styled += sorted({" ".join(in_style(s, style) for s in lower.split()) for style in ("old", "new")})
     return list(dict.fromkeys(styled))
+
+
+def common_syllables(tiers: int) -> set[str]:
+    """The syllables of the first `tiers` tiers of common-syllables.txt: common in general text, whatever the legal
+    sources say."""
+    found: set[str] = set()
+    tier = 0
+    for line in (DATA / "common-syllables.txt").read_text(encoding="utf-8").splitlines():
+        if line.startswith("# --- tier"):
+            tier += 1
+        elif line[:1] != "#" and tier <= tiers:
+            found |= set(unicodedata.normalize("NFC", line).lower().split())
+    return found
 
 
 def free_words() -> list[str]:
@@ -166,7 +180,8 @@ def main() -> None:
     free = set(free_words())
     right = bound_syllables(pairs, words, free)
     left = bound_syllables({(b, a): n for (a, b), n in pairs.items()}, {(b, a) for a, b in words}, free)
-    flags = {w: "f" * (w in free) + "l" * (w in left) + "r" * (w in right) for w in singles}
+    common = common_syllables(COMMON_TIERS)
+    flags = {w: "f" * (w in free) + "l" * (w in left) + "r" * (w in right) + "c" * (w in common) for w in singles}
     rows = [f"{w}\t{n}" + (f"\t{flags[w]}" if flags[w] else "") for w, n in sorted(singles.items())]
     rows += [f"{a} {b}\t{n}" + ("\tw" if (a, b) in words else "") for (a, b), n in sorted(pairs.items())]
     # mtime=0: the same sources give the same bytes, so the table's sha256 (part of a card's identity) is stable

@@ -28,7 +28,7 @@ sandwich pizza menu model media blog chat top pop rap set chip nick click like s
 ôtô mô tô xcơ lênin ăngghen mác-lênin mátxcơva oxy gas ga sport marathon teen fan idol album single stress
 mililít mililit lít kilôgam kilômét kilômet xentimét centimét milimét mét kilôoát kilôvôn ampe vôn oát héc-ta
 axít axit kiốt ki-ốt blốc balô ôxy ôxi ximăng xăngđan sôcôla amôniắc glucô canxi kali natri iốt clo bazơ
-catốt anốt pênalti gara ampli micrô rađiô phim clip xcút ôpêra
+catốt anốt pênalti gara ampli micrô rađiô phim clip xcút ôpêra matxcơva mátxcơva
 """
 LOANWORDS = frozenset(_LOANWORDS.split())
 

@@ -41,8 +41,8 @@ _PAIR = re.compile(
 )
 
 
-_LEFT = re.compile(r"((?:[^\W\d_]|[\u0300-\u036f])+) $")
-_RIGHT = re.compile(r" ((?:[^\W\d_]|[\u0300-\u036f])+)")
+_LEFT = re.compile(r"((?:[^\W\d_]|[\u0300-\u036f])+|[\dIVX][\w.,/%–-]*) $")
+_RIGHT = re.compile(r" ((?:[^\W\d_]|[\u0300-\u036f])+(?![\w\u0300-\u036f])|[\dIVX][\w.,/%–-]*)")
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,7 @@ class Table:
     free: frozenset[str]  # the syllables of the free-word list, which stand alone in running text (có, lại, mua)
     bound_left: frozenset[str]  # syllables living inside listed words on that side (bound_syllables())
     bound_right: frozenset[str]
+    common: frozenset[str]  # syllables common in general text (common-syllables.txt), however rare in legal text
 
 
 def bound_syllables(pairs: dict[tuple[str, str], int], words: set[tuple[str, str]], free: set[str]) -> set[str]:
@@ -77,6 +78,7 @@ def table() -> Table:
     free: set[str] = set()
     bound_left: set[str] = set()
     bound_right: set[str] = set()
+    common: set[str] = set()
     data = resources.files("scheduler.proofread").joinpath("data/bigrams.tsv.gz").read_bytes()
     for line in gzip.decompress(data).decode("utf-8").splitlines():
         key, _, rest = line.partition("\t")
@@ -89,10 +91,18 @@ def table() -> Table:
             continue
         singles[key] = int(count)
         if flags:
-            for flag, into in (("f", free), ("l", bound_left), ("r", bound_right)):
+            for flag, into in (("f", free), ("l", bound_left), ("r", bound_right), ("c", common)):
                 if flag in flags:
                     into.add(key)
-    return Table(singles, pairs, frozenset(words), frozenset(free), frozenset(bound_left), frozenset(bound_right))
+    return Table(
+        singles,
+        pairs,
+        frozenset(words),
+        frozenset(free),
+        frozenset(bound_left),
+        frozenset(bound_right),
+        frozenset(common),
+    )
 
 
 def _one_edit(seen: str, other: str) -> bool:
@@ -229,7 +239,7 @@ def _best(t: Table, seen: str, kept: str, seen_first: bool) -> str | None:
         if seen in t.free and pair not in t.words:
             continue  # a free word ("lại") is a slip only inside a word: "định lại" is not "định tại"
         if likeliness(seen, cand, count) > best_count and (
-            (tight(t, *pair) and _rare_enough(t, rarity, common, kept, seen_first))
+            (tight(t, *pair) and _rare_enough(t, seen, common, kept, seen_first))
             or (count >= MIN_PAIR and LOOSE_RARITY * max(1, rarity) <= common and rarity <= UNFAMILIAR)
         ):
             best, best_count = cand, likeliness(seen, cand, count)
@@ -272,9 +282,11 @@ def name_word(text: str, start: int, word: str) -> bool:
     return word[:1].isupper() and not sentence_start(text, start)
 
 
-def _rare_enough(t: Table, rarity: int, common: int, kept: str, seen_first: bool) -> bool:
-    """Whether a syllable seen `rarity` times may be a slip for one seen `common` times next to `kept`."""
-    return RARITY * rarity <= common or (rarity < BOUND_RARITY * common and _bound(t, kept, seen_first))
+def _rare_enough(t: Table, seen: str, common: int, kept: str, seen_first: bool) -> bool:
+    """Whether a syllable `seen` may be a slip for one seen `common` times next to `kept`."""
+    rarity = t.singles.get(seen, 0)
+    rarer = RARITY * rarity <= common and seen not in t.common  # "loài" is rare in laws, not in the press
+    return rarer or (rarity < BOUND_RARITY * common and _bound(t, kept, seen_first))
 
 
 def _bound(t: Table, kept: str, seen_first: bool) -> bool:
@@ -305,10 +317,17 @@ def tight(t: Table, a: str, b: str) -> bool:
 
 
 def neighbours(text: str, start: int, end: int) -> tuple[str, str]:
-    """The lower-cased words just before and after a pair (separated by one space), "" when there is none."""
+    """The lower-cased words just before and after a pair (separated by one space), NUMBER for a number ("Bão số
+    3"), "" when there is none."""
     before = _LEFT.search(text, 0, start)
     after = _RIGHT.match(text, end)
-    return (before.group(1).lower() if before else ""), (after.group(1).lower() if after else "")
+    return _neighbour(before.group(1) if before else ""), _neighbour(after.group(1) if after else "")
+
+
+def _neighbour(token: str) -> str:
+    if token[:1].isalpha() and not is_numeral(token.rstrip(".,;:!?)%")):
+        return token.lower()
+    return NUMBER if token and is_numeral(token.rstrip(".,;:!?)")) else ""
 
 
 def finding(at: int, w1: str, w2: str, r1: str, r2: str) -> Finding:

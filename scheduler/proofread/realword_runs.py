@@ -48,14 +48,19 @@ def real_word_slips(text: str) -> list[Finding]:
             left, right = (before[2] if before else ""), (after[2] if after else "")
             slip = _beside_number(t, left, word, right)
             if slip is None and not name_word(text, start, text[start:end]):
-                slip = (
-                    _between(t, left, word, right) or _outweighed(t, left, word, right) or _unseen(t, left, word, right)
-                )
+                slip = _beside_words(t, left, word, right)
             if slip is not None:
                 named.add(start)
                 quoted = after if right == NUMBER else before  # the number, when it is the evidence: "quỷ IV"
                 found.append(_slip_finding(text, (start, end, word), quoted, slip))
     return sorted(found, key=lambda f: f.start)
+
+
+def _beside_words(t: Table, left: str, word: str, right: str) -> str | None:
+    """The slip its word neighbours tell of. A number says which words may follow it, not which one: only
+    _beside_number reads it."""
+    left, right = ("" if left == NUMBER else left), ("" if right == NUMBER else right)
+    return _between(t, left, word, right) or _outweighed(t, left, word, right) or _unseen(t, left, word, right)
 
 
 def _beside_number(t: Table, left: str, word: str, right: str) -> str | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from scheduler.proofread.finding import Finding
-from scheduler.proofread.realword import neighbours, table, tight
+from scheduler.proofread.realword import neighbours, table
 
 # Full reduplications (láy toàn bộ) and distributive/intensive repetitions in standard use: time and place
 # ("ngày ngày", "năm năm", "nơi nơi"), collectives ("người người", "nhà nhà", "lớp lớp"), manner adverbs
@@ -22,6 +22,7 @@ từ dần mãi luôn thường vội chầm khe lâu xa cao gần sâu nhiều 
 xanh đỏ vàng tím hồng trắng đen
 """
 INTENDED_REPETITIONS = frozenset(_INTENDED.split())
+_DIRECTIONS = frozenset(("đông", "tây", "nam", "bắc"))
 _PAIR = re.compile(
     r"(?<![\w\u0300-\u036f])((?:[^\W\d_]|[\u0300-\u036f])+)([ \t\u00a0]+)\1(?![\w\u0300-\u036f])", re.IGNORECASE
 )
@@ -48,10 +49,12 @@ def doubled_words(text: str, allowed_phrases: frozenset[str] = frozenset()) -> l
 
 def _two_words(text: str, start: int, end: int) -> bool:
     """Whether the first copy closes a word begun before it and the second opens a word ended after it: both pairs
-    frequent, and at least one a listed word ("hành vi | vi phạm"), not a phrase that only follows the first word
-    ("đại diện | diện theo": "diện theo" is frequent only inside "đại diện theo")."""
+    listed words ("hành vi | vi phạm"). A frequent phrase is not enough: "diện theo" is frequent only inside "đại
+    diện theo", "này áp" inside "Luật này áp dụng"."""
     word = text[start:end].split()[0].lower()
     left, right = neighbours(text, start, end)
     t = table()
     first, second = (left, word), (word, right)
-    return tight(t, *first) and tight(t, *second) and (second in t.words or first not in t.words)
+    if word in _DIRECTIONS and right in _DIRECTIONS:
+        return True  # "phía Đông Đông Bắc": a compass point between two others
+    return first in t.words and second in t.words

@@ -49,7 +49,7 @@ class Allow:
         self.phrases = frozenset(phrases)
 
     def token(self, token: str) -> bool:
-        if any(ch.isdigit() for ch in token):
+        if any(ch.isnumeric() for ch in token):  # 5, ², ¾
             return True
         if _ROMAN.fullmatch(token):
             return True
