@@ -256,7 +256,7 @@ def real_word_errors(text: str) -> list[Finding]:
         a, b = w1.lower(), w2.lower()
         if seen_pair(t, a, b) or not (is_syllable(a) and is_syllable(b)) or is_numeral(w1) or is_numeral(w2):
             continue
-        if name_word(text, m.start(1), w1) or name_word(text, m.start(2), w2):
+        if w2[:1].isupper() or name_word(text, m.start(1), w1):
             continue  # names are an open class ("Trịnh Công Sơn", "huyện Kim Sơn"): a known one is name_slips.py's
         left, right = neighbours(text, m.start(1), end2)
         # a syllable already seen with its other neighbour is not a typo
@@ -276,16 +276,27 @@ def real_word_errors(text: str) -> list[Finding]:
     return found
 
 
-def name_word(text: str, start: int, word: str) -> bool:
-    """Whether a word is (part of) a name: Vietnamese capitalises a word inside a sentence only in names ("Đông
-    Bắc", "Đảng", "Điều 5")."""
+def capital_inside(text: str, start: int, word: str) -> bool:
+    """Whether a word is capitalised inside a sentence: a name, or a term of official style ("Điều", "Giám đốc")."""
     return word[:1].isupper() and not sentence_start(text, start)
+
+
+def name_word(text: str, start: int, word: str) -> bool:
+    """Whether a word is part of a name: capitalised inside a sentence next to another capitalised word ("Đông
+    Bắc", "Trịnh Công Sơn"). A capital followed by small letters is a title or a term of official style ("Điều
+    này", "Giám đốc", "Thành phố"), which a slip can hit like any other word."""
+    if not capital_inside(text, start, word):
+        return False
+    before = _LEFT.search(text, 0, start)
+    after = _RIGHT.match(text, start + len(word))
+    return any(m is not None and m.group(1)[:1].isupper() for m in (before, after))
 
 
 def _rare_enough(t: Table, seen: str, common: int, kept: str, seen_first: bool) -> bool:
     """Whether a syllable `seen` may be a slip for one seen `common` times next to `kept`."""
     rarity = t.singles.get(seen, 0)
-    rarer = RARITY * rarity <= common and seen not in t.common  # "loài" is rare in laws, not in the press
+    # beside a free word, "loài" (rare in laws, common in the press) is no slip of "loại" ("các loài")
+    rarer = RARITY * rarity <= common and not (seen in t.common and kept in t.free)
     return rarer or (rarity < BOUND_RARITY * common and _bound(t, kept, seen_first))
 
 

@@ -9,10 +9,10 @@ from scheduler.proofread.finding import Finding
 from scheduler.proofread.realword import (
     MIN_PAIR,
     Table,
+    capital_inside,
     finding,
     known,
     likeliness,
-    name_word,
     real_word_errors,
     seen_pair,
     slip_candidates,
@@ -47,7 +47,7 @@ def real_word_slips(text: str) -> list[Finding]:
                 continue
             left, right = (before[2] if before else ""), (after[2] if after else "")
             slip = _beside_number(t, left, word, right)
-            if slip is None and not name_word(text, start, text[start:end]):
+            if slip is None and not capital_inside(text, start, text[start:end]):
                 slip = _beside_words(t, left, word, right)
             if slip is not None:
                 named.add(start)
@@ -117,8 +117,9 @@ def _outweighed(t: Table, left: str, word: str, right: str) -> str | None:
     """The word one edit from `word` that both its neighbours were seen with, MIN_PAIR times or more each, when
     `word` was never seen on one side at least, and the candidate fits the pair of neighbours OUTWEIGHED times
     better than the word written ("và cá tổ chức" for "và các tổ chức": "và cá" is seen, in "và cá nhân", but
-    never "cá tổ"). How well a word fits: how often it was seen with each neighbour, for how often it is seen."""
-    if not left or not right:
+    never "cá tổ"). How well a word fits: how often it was seen with each neighbour, for how often it is seen. A free
+    word is skipped, as by _between ("khe của", "phở và")."""
+    if not left or not right or word in t.free:
         return None
     seen_left, seen_right = t.pairs.get((left, word), 0), t.pairs.get((word, right), 0)
     if seen_left and seen_right:
