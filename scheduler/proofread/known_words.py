@@ -4,6 +4,9 @@ ethnic groups and their usual spellings, loanwords in standard press and adminis
 
 from __future__ import annotations
 
+from functools import cache
+from importlib import resources
+
 # The 54 ethnic groups (Danh mục các dân tộc Việt Nam, QĐ 121-TCTK/PPCĐ 1979) with the spellings in common use
 # (Ê Đê / Ê-đê, Ba Na / Bahnar, Gia Rai / Jrai, Hmông / H'Mông, M'Nông / Mnông, Xtiêng / Stiêng, ...), and the
 # Tây Nguyên place-name words that go with them. Each syllable is a word here: names are split on spaces and
@@ -39,3 +42,17 @@ hz khz mhz ghz kb mb gb tb byte bit bps kbps mbps gbps °c độ usd vnđ vnd đ
 % ‰ h ph s km/h m/s người hộ con cái chiếc lần năm tháng ngày giờ phút giây
 """
 UNITS = frozenset(_UNITS.split())
+
+
+@cache
+def listed_names() -> tuple[str, ...]:
+    """The names of data/names.txt (provinces, regions, places, leaders), one a line."""
+    text = resources.files("scheduler.proofread").joinpath("data/names.txt").read_text(encoding="utf-8")
+    return tuple(line.strip() for line in text.splitlines() if line.strip() and line[0] != "#")
+
+
+@cache
+def name_syllables() -> frozenset[str]:
+    """The lower-cased syllables of the listed names: "bắc" (Bắc Giang, Bắc Bộ) written with a capital inside a
+    sentence is a name, not a title-case term ("Giám đốc")."""
+    return frozenset(w.lower() for name in listed_names() for w in name.split())

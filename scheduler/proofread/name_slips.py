@@ -7,21 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import cache
-from importlib import resources
 
 from scheduler.proofread.finding import Finding
+from scheduler.proofread.known_words import listed_names
 from scheduler.proofread.realword import is_slip_for
 from scheduler.proofread.syllables import parse, restore_case
 from scheduler.proofread.word_runs import NUMBER, word_runs
 
 Key = tuple[int, tuple[str, ...]]  # the position left out, the other words of the name
-
-
-@cache
-def listed_names() -> tuple[str, ...]:
-    """The names of data/names.txt, one a line."""
-    text = resources.files("scheduler.proofread").joinpath("data/names.txt").read_text(encoding="utf-8")
-    return tuple(line.strip() for line in text.splitlines() if line.strip() and line[0] != "#")
 
 
 @cache

@@ -14,6 +14,7 @@ from functools import cache, lru_cache
 from importlib import resources
 
 from scheduler.proofread.finding import Finding
+from scheduler.proofread.known_words import name_syllables
 from scheduler.proofread.syllables import is_syllable, parse, restore_case
 from scheduler.proofread.word_runs import NUMBER, is_numeral
 from scheduler.proofread.word_shapes import sentence_start
@@ -256,7 +257,7 @@ def real_word_errors(text: str) -> list[Finding]:
         a, b = w1.lower(), w2.lower()
         if seen_pair(t, a, b) or not (is_syllable(a) and is_syllable(b)) or is_numeral(w1) or is_numeral(w2):
             continue
-        if w2[:1].isupper() or name_word(text, m.start(1), w1):
+        if w2[:1].isupper() or name_word(text, m.start(1), w1) or _known_name_piece(text, m.start(1), w1):
             continue  # names are an open class ("Trịnh Công Sơn", "huyện Kim Sơn"): a known one is name_slips.py's
         left, right = neighbours(text, m.start(1), end2)
         # a syllable already seen with its other neighbour is not a typo
@@ -274,6 +275,11 @@ def real_word_errors(text: str) -> list[Finding]:
             # one warning a word: "Hội dồng nhân" names "dồng" once, not again as the first of "dồng nhân"
             found.append(finding(m.start(1), w1, w2, restore_case(w1, fix1), w2))
     return found
+
+
+def _known_name_piece(text: str, start: int, word: str) -> bool:
+    """A capitalised word inside a sentence that belongs to a listed name ("miền Bắc chí Nam"): a name."""
+    return capital_inside(text, start, word) and word.lower() in name_syllables()
 
 
 def capital_inside(text: str, start: int, word: str) -> bool:
@@ -311,8 +317,8 @@ def _taken(t: Table, other_tie: tuple[str, str], repaired: tuple[str, str], susp
     """Whether the partner of a suspect syllable belongs to its other neighbour ("hành vi | vi phạm"), so that the
     unseen pair is only a word boundary: when that tie is a word at least as tight as the repaired pair would be.
     A syllable no source has ever shown is suspect whatever its partner's other ties."""
-    if suspect not in t.singles:
-        return False
+    if suspect not in t.singles or NUMBER in other_tie:
+        return False  # a number makes no word with its neighbour: "khoản 5 | Điều nà"
     if other_tie in t.words and (repaired not in t.words or suspect in t.free):
         return True  # "phải | quan sát": the partner opens a listed word, next to a free word or no repair word
     return tight(t, *other_tie) and _bond(t, *other_tie) >= _bond(t, *repaired)
