@@ -66,8 +66,6 @@ def _beside_words(t: Table, left: str, word: str, right: str) -> str | None:
 def _beside_number(t: Table, left: str, word: str, right: str) -> str | None:
     """The word numbers take that `word` is likely a slip for, when a number stands before or after it, it was
     never seen on that side of a number, and its other neighbour does not claim it ("5 lần | lần lượt")."""
-    if word in t.free:
-        return None  # a free word ("vào 2 lít") stands next to numbers in countless ways the table has not seen
     if left == NUMBER and not seen_pair(t, NUMBER, word) and (word, right) not in t.pairs:
         return _number_partner(t, word, seen_first=False)
     if right == NUMBER and not seen_pair(t, word, NUMBER) and (left, word) not in t.pairs:
