@@ -123,6 +123,7 @@ def test_the_doubled_word_rule_asks_whether_the_second_pair_is_a_word() -> None:
         ("Ủy ban nhân dân tỉnh Bắc Gian.", "Bắc Giang"),
         ("Học tập và làm theo tư tưởng Hồ Chí Mih.", "Hồ Chí Minh"),
         ("Đại tướng Võ Nguyên Giá.", "Võ Nguyên Giáp"),
+        ("Quảng Ninh, Hái Phòng, Lạng Sơn.", "Hải Phòng"),  # a tone no listed name has
     ],
 )
 def test_a_known_name_one_letter_off_is_named(text: str, likely: str) -> None:

@@ -1,7 +1,7 @@
 """A known name one letter off: "tỉnh Bắc Gian" for "Bắc Giang", "Mặt trận Tổ quấc" for "Mặt trận Tổ quốc". The
 names are the fixed names of names.py, the agency's own (lint.names) and the provinces, regions, places and leaders
-of data/names.txt. Only a dropped, added or changed letter counts: a name a tone away is often another real name
-("xã Thanh Hòa" is not "Thanh Hóa")."""
+of data/names.txt. A tone slip counts only when the syllable written is in no listed name: "xã Thanh Hòa" may be
+another real name, "Hái Phòng" is not."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from functools import cache
 
 from scheduler.proofread.finding import Finding
-from scheduler.proofread.known_words import listed_names
+from scheduler.proofread.known_words import listed_names, name_syllables
 from scheduler.proofread.realword import is_slip_for
 from scheduler.proofread.syllables import parse, restore_case
 from scheduler.proofread.word_runs import NUMBER, word_runs
@@ -61,7 +61,7 @@ def _near(text: str, window: list[tuple[int, int, str]], index: dict[Key, list[t
         for name in index.get((p, words[:p] + words[p + 1 :]), []):
             meant = name[p]
             typed = text[s:e]
-            if typed[:1].isupper() == meant[:1].isupper() and _letter_slip(written, meant.lower()):
+            if typed[:1].isupper() == meant[:1].isupper() and _syllable_slip(written, meant.lower()):
                 shown = text[window[0][0] : window[-1][1]]
                 fixed = shown[: s - window[0][0]] + restore_case(typed, meant.lower()) + shown[e - window[0][0] :]
                 message = (
@@ -72,6 +72,9 @@ def _near(text: str, window: list[tuple[int, int, str]], index: dict[Key, list[t
     return None
 
 
-def _letter_slip(written: str, meant: str) -> bool:
+def _syllable_slip(written: str, meant: str) -> bool:
+    """A slip of a name's syllable: a letter, or a tone that makes no syllable of another listed name ("Hái Phòng"
+    for "Hải Phòng"; but "Thanh Hòa" may be a commune, "hòa" being in Hòa Bình, Khánh Hòa)."""
     a, b = parse(written), parse(meant)
-    return a.onset + a.rhyme != b.onset + b.rhyme and is_slip_for(written, meant)
+    tone_only = a.onset + a.rhyme == b.onset + b.rhyme
+    return is_slip_for(written, meant) and (not tone_only or written not in name_syllables())
