@@ -6,6 +6,7 @@ another real name, "Hái Phòng" is not."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import cache
 
 from scheduler.proofread.finding import Finding
@@ -17,9 +18,15 @@ from scheduler.proofread.word_runs import NUMBER, word_runs
 Key = tuple[int, tuple[str, ...]]  # the position left out, the other words of the name
 
 
+@dataclass(frozen=True)
+class _Names:
+    index: dict[Key, list[tuple[str, ...]]]  # each name under every way of leaving one of its words out
+    vocabulary: frozenset[str]  # every word of every name, lower-cased
+    longest: int  # words in the longest name
+
+
 @cache
-def _index(names: tuple[str, ...]) -> dict[Key, list[tuple[str, ...]]]:
-    """Each name of two words or more under every way of leaving one of its words out."""
+def _names(names: tuple[str, ...]) -> _Names:
     index: dict[Key, list[tuple[str, ...]]] = {}
     for name in names:
         words = tuple(w for w in name.split() if w not in ("-", "–", "—"))
@@ -28,28 +35,28 @@ def _index(names: tuple[str, ...]) -> dict[Key, list[tuple[str, ...]]]:
         lower = tuple(w.lower() for w in words)
         for p in range(len(words)):
             index.setdefault((p, lower[:p] + lower[p + 1 :]), []).append(words)
-    return index
+    vocabulary = frozenset(w for _, rest in index for w in rest)
+    return _Names(index, vocabulary, max((len(k[1]) + 1 for k in index), default=0))
 
 
 def name_slips(text: str, names: Iterable[str]) -> list[Finding]:
     """A warning at a word that makes a run of the text one letter away from a known name."""
-    index = _index(tuple(dict.fromkeys([*listed_names(), *names])))
-    longest = max((len(k[1]) + 1 for k in index), default=0)
-    vocabulary = {w for _, rest in index for w in rest}
+    known = _names(tuple(dict.fromkeys([*listed_names(), *names])))
     found: list[Finding] = []
     for run in word_runs(text):
         start = 0
         while start < len(run):
-            if not {w for _, _, w in run[start : start + 2]} & vocabulary:
+            if not {w for _, _, w in run[start : start + 2]} & known.vocabulary:
                 start += 1  # one of a name's first two words is right, so it is a word of some name
                 continue
-            size = next(
-                (n for n in range(min(longest, len(run) - start), 1, -1) if _near(text, run[start : start + n], index)),
-                0,
+            hits = (
+                _near(text, run[start : start + n], known.index)
+                for n in range(min(known.longest, len(run) - start), 1, -1)
             )
-            if size:
-                found.append(_near(text, run[start : start + size], index))  # type: ignore[arg-type]
-            start += max(size, 1)
+            hit = next((h for h in hits if h is not None), None)
+            if hit is not None:
+                found.append(hit)
+            start += 1 if hit is None else 2
     return found
 
 
