@@ -28,11 +28,13 @@ repetition (repetition.py):
   repeated-word               warning  the same word twice in a row ("các các"), except intended reduplications
                                        ("ngày ngày", "đoàn kết, đoàn kết") and a syllable ending one word and starting
                                        the next ("hành vi vi phạm")
-real words (realword.py and realword_runs.py, table data/bigrams.tsv.gz, runs of words and numbers word_runs.py):
+real words (realword.py and realword_runs.py, table data/bigrams.tsv.gz, runs of words and numbers word_runs.py;
+known names name_slips.py with data/names.txt):
   real-word                   warning  a syllable pair never seen, one edit from a frequent pair ("lãnh đọa", "Hội
                                        dồng", "công tá"); a word never seen beside a number, one edit from a word
-                                       numbers take ("9 thán", "quỳ III"); a word neither neighbour was seen with,
-                                       one edit from one both were ("điều kiện đề người dân"); naming the likely word
+                                       numbers take ("9 thán", "quỳ III"); a word its neighbours contradict, one
+                                       edit from one they were seen with ("nghệ nhân dến từ"); a known name one
+                                       letter or tone off ("tỉnh Bắc Gian"); naming the likely word
 punctuation (punctuation.py; warnings, except unbalanced brackets/quotes: an error, since no correct text has them):
   punct-space-before, punct-space-after, punct-space-inside-brackets, punct-double-space, punct-space-edge,
   punct-mixed-quotes (warnings); punct-unbalanced (error)
