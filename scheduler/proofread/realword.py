@@ -240,7 +240,7 @@ def _best(t: Table, seen: str, kept: str, seen_first: bool) -> str | None:
         if seen in t.free and pair not in t.words:
             continue  # a free word ("lại") is a slip only inside a word: "định lại" is not "định tại"
         if likeliness(seen, cand, count) > best_count and (
-            (tight(t, *pair) and _rare_enough(t, seen, common, kept, seen_first))
+            ((tight(t, *pair) or _listed_for_rare(t, pair, seen)) and _rare_enough(t, seen, common, kept, seen_first))
             or (count >= MIN_PAIR and LOOSE_RARITY * max(1, rarity) <= common and rarity <= UNFAMILIAR)
         ):
             best, best_count = cand, likeliness(seen, cand, count)
@@ -327,6 +327,13 @@ def _taken(t: Table, other_tie: tuple[str, str], repaired: tuple[str, str], susp
 def _bond(t: Table, a: str, b: str) -> float:
     """How much of the rarer word's use this pair is: near 1 for a compound, small for a phrase."""
     return t.pairs.get((a, b), 0) / max(1, min(t.singles.get(a, 0), t.singles.get(b, 0)))
+
+
+def _listed_for_rare(t: Table, pair: tuple[str, str], seen: str) -> bool:
+    """A listed word that laws seldom use ("tổng thống" beside "hệ thống") is a word too, against a syllable that
+    is neither free nor common in general text ("Tổng tống"); against a common one it is only another word
+    ("hàng ngàn" is not "hàng ngày")."""
+    return pair in t.words and t.pairs.get(pair, 0) >= MIN_PAIR and seen not in t.free and seen not in t.common
 
 
 def tight(t: Table, a: str, b: str) -> bool:

@@ -92,22 +92,23 @@ def _number_partner(t: Table, seen: str, seen_first: bool) -> str | None:
 
 def _between(t: Table, left: str, word: str, right: str) -> str | None:
     """The word one edit from `word` that both its neighbours were seen with, when neither was seen with `word`
-    itself, BETWEEN_EVIDENCE times in all, and is at least as common as `word`. A free word
-    (và, là, mà, về) fits so many places that no table has seen it beside every neighbour it takes: it is skipped."""
+    itself, BETWEEN_EVIDENCE times in all beside neighbours that are not free words, and is at least as common as
+    `word`. A free word (và, là, của) fits so many places that no table has seen it beside every neighbour it
+    takes: as the word written it is skipped, as a neighbour its sightings are no evidence ("của địch")."""
     if not left or not right or word in t.free or (left, word) in t.pairs or (word, right) in t.pairs:
         return None
     best, best_count = None, 0
     for cand in slip_candidates(word):
         with_left, with_right = t.pairs.get((left, cand), 0), t.pairs.get((cand, right), 0)
-        count = with_left + with_right
+        telling = with_left * (left not in t.free) + with_right * (right not in t.free)
         if (
             with_left
             and with_right
-            and count >= BETWEEN_EVIDENCE
-            and likeliness(word, cand, count) > best_count
+            and telling >= BETWEEN_EVIDENCE
+            and likeliness(word, cand, telling) > best_count
             and t.singles.get(word, 0) <= t.singles.get(cand, 0)
         ):
-            best, best_count = cand, likeliness(word, cand, count)
+            best, best_count = cand, likeliness(word, cand, telling)
     return best
 
 
