@@ -13,7 +13,6 @@ from scheduler.cards import fit_slogan, render_card
 from scheduler.channels import build_channels
 from scheduler.errors import CardError, ChannelError, InputError, Problem, UnreadableFileError
 from scheduler.files import write_atomically
-from scheduler.ledger import ZaloLedgerStore
 from scheduler.project.cardstyle import CardStyle
 from scheduler.project.config import declared_slogans_path, parse_config
 from scheduler.project.models import Config, LintPolicy
@@ -228,6 +227,8 @@ def card_design_problems(config: Config) -> list[Problem]:
 
 def check_online(config: Config, now: dt.datetime) -> list[Problem]:
     """`danvan check --online`: ask each platform channel whether its credentials work, and for how long."""
+    from scheduler.ledger import ZaloLedgerStore  # only --online opens the database: plain `check` starts faster
+
     problems: list[Problem] = []
     channels = build_channels(config.enabled_channels, ZaloLedgerStore(config.database))
     for channel_config in config.enabled_channels:

@@ -13,10 +13,9 @@ import functools
 import hashlib
 import itertools
 import re
-from importlib import resources
 
 from scheduler.proofread.known_words import UNITS
-from scheduler.proofread.realword import table
+from scheduler.proofread.realword import TABLE_PATH, table
 
 FREE = 0.0
 # Inside a phrase: as much as one line left 20 % short, so a line ends at a comma or dash when that keeps the
@@ -121,5 +120,5 @@ def _is_number_and_unit(left: str, right: str) -> bool:
 @functools.cache
 def knowledge_digest() -> str:
     """The sha256 of the pair table: a rebuilt table may move line breaks, so the card hash covers it."""
-    data = resources.files("scheduler.proofread").joinpath("data/bigrams.tsv.gz").read_bytes()
+    data = TABLE_PATH.read_bytes()
     return hashlib.sha256(data).hexdigest()

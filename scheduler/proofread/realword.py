@@ -11,13 +11,18 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from importlib import resources
 
 from scheduler.proofread.finding import Finding
-from scheduler.proofread.known_words import name_syllables
+from scheduler.proofread.known_words import DATA_DIR, name_syllables
 from scheduler.proofread.syllables import is_syllable, parse, restore_case
 from scheduler.proofread.word_runs import NUMBER, is_numeral
 from scheduler.proofread.word_shapes import sentence_start
+
+TABLE_PATH = DATA_DIR / "bigrams.tsv.gz"
+_PAIR_ROW = re.compile(r"^(\S+) (\S+)\t(\d+)(?:\t(w))?$", re.MULTILINE)
+_SINGLE_ROW = re.compile(
+    r"^(\S+)\t(\d+)(?:\t(\w+))?$", re.MULTILINE
+)  # also hashed into a card's identity (cards/breakcost.py)
 
 MIN_PAIR = 3  # a candidate pair seen fewer times is no evidence
 MIN_BOND = 0.1  # ... nor one whose words often stand apart: the pair must be a word ("lãnh đạo"), not a phrase
@@ -71,38 +76,24 @@ def bound_syllables(pairs: dict[tuple[str, str], int], words: set[tuple[str, str
 
 @cache
 def table() -> Table:
-    """The table, read on first use: `syllable<TAB>count[<TAB>flags]` (f free, l/r bound on that side) and
-    `first second<TAB>count[<TAB>w]` (w: a listed word)."""
-    singles: dict[str, int] = {}
-    pairs: dict[tuple[str, str], int] = {}
-    words: set[tuple[str, str]] = set()
-    free: set[str] = set()
-    bound_left: set[str] = set()
-    bound_right: set[str] = set()
-    common: set[str] = set()
-    data = resources.files("scheduler.proofread").joinpath("data/bigrams.tsv.gz").read_bytes()
-    for line in gzip.decompress(data).decode("utf-8").splitlines():
-        key, _, rest = line.partition("\t")
-        count, _, flags = rest.partition("\t")
-        if " " in key:
-            a, _, b = key.partition(" ")
-            pairs[a, b] = int(count)
-            if flags:
-                words.add((a, b))
-            continue
-        singles[key] = int(count)
-        if flags:
-            for flag, into in (("f", free), ("l", bound_left), ("r", bound_right), ("c", common)):
-                if flag in flags:
-                    into.add(key)
+    """The table, read on first use: `syllable<TAB>count[<TAB>flags]` (f free, l/r bound on that side, c common)
+    and `first second<TAB>count[<TAB>w]` (w: a listed word). Rows are split by regular expressions, not line by
+    line in Python: `check` pays for this on every start."""
+    text = gzip.decompress(TABLE_PATH.read_bytes()).decode("utf-8")
+    pair_rows = _PAIR_ROW.findall(text)
+    single_rows = _SINGLE_ROW.findall(text)
+
+    def flagged(flag: str) -> frozenset[str]:
+        return frozenset(w for w, _, flags in single_rows if flag in flags)
+
     return Table(
-        singles,
-        pairs,
-        frozenset(words),
-        frozenset(free),
-        frozenset(bound_left),
-        frozenset(bound_right),
-        frozenset(common),
+        singles={w: int(n) for w, n, _ in single_rows},
+        pairs={(a, b): int(n) for a, b, n, _ in pair_rows},
+        words=frozenset((a, b) for a, b, _, w in pair_rows if w),
+        free=flagged("f"),
+        bound_left=flagged("l"),
+        bound_right=flagged("r"),
+        common=flagged("c"),
     )
 
 
