@@ -169,12 +169,17 @@ def is_slip_for(seen: str, other: str) -> bool:
 _TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"
 
 
+def _untoned(syllable: str) -> tuple[str, str]:
+    """The letters without the tone, and the tone mark ("" for none)."""
+    marks = unicodedata.normalize("NFD", syllable)
+    tone = "".join(c for c in marks if c in _TONE_MARKS)
+    return unicodedata.normalize("NFC", "".join(c for c in marks if c not in _TONE_MARKS)), tone
+
+
 def _slip_keys(syllable: str) -> set[str]:
     """Keys two syllables one edit apart always share: the letters without the tone, each of them with one letter
     left out, and the tr/ch twin ("trách", "chách")."""
-    base = unicodedata.normalize(
-        "NFC", "".join(c for c in unicodedata.normalize("NFD", syllable) if c not in _TONE_MARKS)
-    )
+    base = _untoned(syllable)[0]
     keys = {base} | {base[:i] + base[i + 1 :] for i in range(len(base))}
     if base.startswith(("tr", "ch")):
         keys.add("ch" + base[2:])
@@ -196,7 +201,20 @@ def slip_candidates(word: str) -> tuple[str, ...]:
     shared keys instead of by trying every partner of a neighbour, which is what keeps `check` fast."""
     index = _slip_index()
     found = {c for key in _slip_keys(word) for c in index.get(key, ())}
-    return tuple(sorted(c for c in found if c != NUMBER and is_slip_for(word, c)))
+    base, tone = _untoned(word)
+    return tuple(sorted(c for c in found if c != NUMBER and _may_be_one_edit(base, tone, c) and is_slip_for(word, c)))
+
+
+@lru_cache(maxsize=65536)
+def _untoned_cached(syllable: str) -> tuple[str, str]:
+    return _untoned(syllable)
+
+
+def _may_be_one_edit(base: str, tone: str, other: str) -> bool:
+    """A cheap test is_slip_for's answer implies: a changed tone with changed letters is one edit only when a
+    letter was dropped or added with it ("tưng" for "tướng")."""
+    other_base, other_tone = _untoned_cached(other)
+    return tone == other_tone or base == other_base or len(base) != len(other_base)
 
 
 def _i_or_y(x: str, y: str) -> bool:
