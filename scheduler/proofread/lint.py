@@ -24,10 +24,12 @@ from scheduler.proofread.tokens import Allow
 class _Context:
     allow: Allow
     names: tuple[Name, ...]
+    name_forms: tuple[str, ...]  # every accepted form of those names, for name_slips
 
     @classmethod
     def of(cls, policy: LintPolicy) -> _Context:
-        return cls(Allow(policy.allow), names(policy.names))
+        known = names(policy.names)
+        return cls(Allow(policy.allow), known, tuple(form for name in known for form in name.forms))
 
 
 def _check(raw: str, nfc: str, ctx: _Context) -> tuple[list[Finding], list[StyledWord]]:
@@ -47,8 +49,7 @@ def _check(raw: str, nfc: str, ctx: _Context) -> tuple[list[Finding], list[Style
     if not any(f.rule == "spelling-no-diacritics" for f in found):  # a text without marks has no words to compare
         slips = real_word_slips(text)
         named = {f.start for f in slips}
-        forms = [form for name in ctx.names for form in name.forms]
-        found += slips + [f for f in name_slips(text, forms) if f.start not in named]
+        found += slips + [f for f in name_slips(text, ctx.name_forms) if f.start not in named]
     return found, styles
 
 

@@ -5,15 +5,14 @@ another real name, "Hái Phòng" is not."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
 from scheduler.proofread.finding import Finding
 from scheduler.proofread.known_words import listed_names, name_syllables
-from scheduler.proofread.realword import is_slip_for
-from scheduler.proofread.syllables import parse, restore_case
-from scheduler.proofread.word_runs import NUMBER, word_runs
+from scheduler.proofread.realword import is_slip_for, tone_only
+from scheduler.proofread.syllables import restore_case
+from scheduler.proofread.word_runs import NUMBER, Token, word_runs
 
 Key = tuple[int, tuple[str, ...]]  # the position left out, the other words of the name
 
@@ -26,9 +25,9 @@ class _Names:
 
 
 @cache
-def _names(names: tuple[str, ...]) -> _Names:
+def _names(own: tuple[str, ...]) -> _Names:
     index: dict[Key, list[tuple[str, ...]]] = {}
-    for name in names:
+    for name in dict.fromkeys([*listed_names(), *own]):
         words = tuple(w for w in name.split() if w not in ("-", "–", "—"))
         if len(words) < 2:
             continue
@@ -39,9 +38,10 @@ def _names(names: tuple[str, ...]) -> _Names:
     return _Names(index, vocabulary, max((len(k[1]) + 1 for k in index), default=0))
 
 
-def name_slips(text: str, names: Iterable[str]) -> list[Finding]:
-    """A warning at a word that makes a run of the text one letter away from a known name."""
-    known = _names(tuple(dict.fromkeys([*listed_names(), *names])))
+def name_slips(text: str, names: tuple[str, ...] = ()) -> list[Finding]:
+    """A warning at a word that makes a run of the text one letter away from a known name (the listed ones and
+    `names`)."""
+    known = _names(names)
     found: list[Finding] = []
     for run in word_runs(text):
         start = 0
@@ -60,7 +60,7 @@ def name_slips(text: str, names: Iterable[str]) -> list[Finding]:
     return found
 
 
-def _near(text: str, window: list[tuple[int, int, str]], index: dict[Key, list[tuple[str, ...]]]) -> Finding | None:
+def _near(text: str, window: tuple[Token, ...], index: dict[Key, list[tuple[str, ...]]]) -> Finding | None:
     words = tuple(w for _, _, w in window)
     if NUMBER in words:
         return None
@@ -82,6 +82,4 @@ def _near(text: str, window: list[tuple[int, int, str]], index: dict[Key, list[t
 def _syllable_slip(written: str, meant: str) -> bool:
     """A slip of a name's syllable: a letter, or a tone that makes no syllable of another listed name ("Hái Phòng"
     for "Hải Phòng"; but "Thanh Hòa" may be a commune, "hòa" being in Hòa Bình, Khánh Hòa)."""
-    a, b = parse(written), parse(meant)
-    tone_only = a.onset + a.rhyme == b.onset + b.rhyme
-    return is_slip_for(written, meant) and (not tone_only or written not in name_syllables())
+    return is_slip_for(written, meant) and (not tone_only(written, meant) or written not in name_syllables())

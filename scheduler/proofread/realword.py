@@ -150,8 +150,12 @@ TONE_SLIP = 3  # a wrong tone is the commonest slip: "63 tĩnh" is "63 tỉnh" b
 def likeliness(seen: str, cand: str, count: int) -> int:
     """How strongly a candidate seen `count` times in the telling context is the word meant: a tone away counts
     TONE_SLIP times."""
-    a, b = parse(seen), parse(cand)
-    return count * (TONE_SLIP if a.onset + a.rhyme == b.onset + b.rhyme else 1)
+    return count * (TONE_SLIP if tone_only(seen, cand) else 1)
+
+
+def tone_only(a: str, b: str) -> bool:
+    """Whether two syllables have the same letters, whatever their tones."""
+    return _untoned(a)[0] == _untoned(b)[0]
 
 
 def is_slip_for(seen: str, other: str) -> bool:
@@ -169,6 +173,7 @@ def is_slip_for(seen: str, other: str) -> bool:
 _TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"
 
 
+@lru_cache(maxsize=65536)
 def _untoned(syllable: str) -> tuple[str, str]:
     """The letters without the tone, and the tone mark ("" for none)."""
     marks = unicodedata.normalize("NFD", syllable)
@@ -205,15 +210,10 @@ def slip_candidates(word: str) -> tuple[str, ...]:
     return tuple(sorted(c for c in found if c != NUMBER and _may_be_one_edit(base, tone, c) and is_slip_for(word, c)))
 
 
-@lru_cache(maxsize=65536)
-def _untoned_cached(syllable: str) -> tuple[str, str]:
-    return _untoned(syllable)
-
-
 def _may_be_one_edit(base: str, tone: str, other: str) -> bool:
     """A cheap test is_slip_for's answer implies: a changed tone with changed letters is one edit only when a
     letter was dropped or added with it ("tưng" for "tướng")."""
-    other_base, other_tone = _untoned_cached(other)
+    other_base, other_tone = _untoned(other)
     return tone == other_tone or base == other_base or len(base) != len(other_base)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from functools import lru_cache
 
 NUMBER = "0"
 Token = tuple[int, int, str]  # start, end, lower-cased word or NUMBER
@@ -17,9 +18,11 @@ _OPENING = "([\"“‘'"
 _CLOSING = ")]\"”’',.;:!?…"
 
 
-def word_runs(text: str) -> list[list[Token]]:
+@lru_cache(maxsize=64)
+def word_runs(text: str) -> tuple[tuple[Token, ...], ...]:
     """The runs of two or more words and numbers one space apart. Punctuation and other spacing end a run; opening
-    and closing marks at a run's ends are left out ("(quý III)", "4 tỉnh:")."""
+    and closing marks at a run's ends are left out ("(quý III)", "4 tỉnh:"). Cached: the real-word rules and the
+    known-name check read the same text's runs."""
     runs: list[list[Token]] = []
     run: list[Token] = []
     last_end = None
@@ -37,7 +40,7 @@ def word_runs(text: str) -> list[list[Token]]:
         run.append((start, start + len(word), part))
         last_end = m.end() if word == core else None
     runs.append(run)
-    return [r for r in runs if len(r) > 1]
+    return tuple(tuple(r) for r in runs if len(r) > 1)
 
 
 def number_pairs(text: str) -> list[tuple[str, str]]:
